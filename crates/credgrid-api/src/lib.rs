@@ -1,0 +1,1 @@
+//! credgrid-api: wire formats (JSON documents, HTTP API) over the use cases.

@@ -1,0 +1,1 @@
+//! credgrid-app: the use cases of the lending institution, over the store.

@@ -1,0 +1,14 @@
+//! credgrid-core: the pure domain of a rural lending institution.
+//!
+//! Everything here is deterministic calculation over values: money, rates,
+//! calendars, repayment schedules, accrual, repayment allocation, asset
+//! classification and balanced journal entries. Nothing here performs I/O,
+//! reads a clock or allocates a database handle, so nothing here can fail for
+//! I/O reasons. Errors are precise enums, one variant per rejection.
+
+pub mod i18n;
+pub mod money;
+pub mod rounding;
+
+pub use money::{Currency, Money, MoneyError};
+pub use rounding::{RoundingMode, round_decimal};

@@ -1,0 +1,1 @@
+//! credgrid-store: the persistence interface and its SQLite implementation.
