@@ -17,6 +17,9 @@ struct Cli {
     /// Language of messages: en, es or zh.
     #[arg(long, global = true, env = "CREDGRID_LANG", default_value = "en")]
     lang: String,
+    /// The database file (default `credgrid.db`; `credgrid-demo.db` for `demo`).
+    #[arg(long, global = true, env = "CREDGRID_DB")]
+    db: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -25,13 +28,26 @@ struct Cli {
 enum Command {
     /// Print a repayment schedule for a loan described as JSON (stdin or --file).
     Schedule(cmd::schedule::Args),
+    /// Close the business date: accrual, days past due, classification, provisions.
+    Eod(cmd::eod::Args),
+    /// Verify the books: balanced entries, a zero trial balance, loans agreeing with the GL.
+    Check(cmd::check::Args),
+    /// Trial balance or portfolio report.
+    Report(cmd::report::Args),
+    /// Export the journal for hledger/ledger, beancount or a spreadsheet.
+    Export(cmd::export::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let locale = Locale::parse(&cli.lang).unwrap_or(Locale::En);
+    let db = cli.db.clone().unwrap_or_else(|| std::path::PathBuf::from(cmd::DB_DEFAULT));
     let outcome = match cli.command {
         Command::Schedule(args) => cmd::schedule::run(args, locale),
+        Command::Eod(args) => cmd::eod::run(args, &db, locale),
+        Command::Check(args) => cmd::check::run(args, &db, locale),
+        Command::Report(args) => cmd::report::run(args, &db, locale),
+        Command::Export(args) => cmd::export::run(args, &db, locale),
     };
     cmd::finish(outcome)
 }

@@ -1,0 +1,311 @@
+//! Reports as documents: trial balance, portfolio and the journal in JSON,
+//! CSV, a readable table, hledger/ledger and beancount text.
+
+use credgrid_app::{AccountView, JournalEntryView, PortfolioReport, TrialBalance};
+use credgrid_core::i18n::{Locale, t};
+use serde_json::{Value, json};
+use std::fmt::Write;
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn csv_line(fields: &[String]) -> String {
+    let mut line = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
+    line.push('\n');
+    line
+}
+
+pub fn trial_balance_value(tb: &TrialBalance) -> Value {
+    json!({
+        "as_of": tb.as_of.to_string(),
+        "node_id": tb.node_id,
+        "lines": tb.lines.iter().map(|l| json!({
+            "account_code": l.account_code,
+            "account_name": t(Locale::En, &l.account_name_key, &[]),
+            "kind": l.kind,
+            "currency": l.debit.currency().code(),
+            "debit": l.debit.to_major_string(),
+            "credit": l.credit.to_major_string(),
+            "balance": l.balance.to_major_string(),
+        })).collect::<Vec<_>>(),
+        "total_debit": tb.total_debit.to_major_string(),
+        "total_credit": tb.total_credit.to_major_string(),
+        "balanced": tb.total_debit == tb.total_credit,
+    })
+}
+
+pub fn trial_balance_json(tb: &TrialBalance) -> String {
+    let mut s = serde_json::to_string_pretty(&trial_balance_value(tb)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+pub fn trial_balance_csv(tb: &TrialBalance) -> String {
+    let mut out = csv_line(&["account_code", "account_name", "kind", "currency", "debit", "credit", "balance"].map(String::from));
+    for l in &tb.lines {
+        out.push_str(&csv_line(&[
+            l.account_code.clone(),
+            t(Locale::En, &l.account_name_key, &[]),
+            l.kind.clone(),
+            l.debit.currency().code().to_string(),
+            l.debit.to_major_string(),
+            l.credit.to_major_string(),
+            l.balance.to_major_string(),
+        ]));
+    }
+    out
+}
+
+pub fn trial_balance_table(tb: &TrialBalance, locale: Locale) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", t(locale, "report.trial_balance_title", &[("date", &tb.as_of.to_string())]));
+    let _ = writeln!(
+        out,
+        "{:<8} {:<36} {:>18} {:>18} {:>18}",
+        t(locale, "report.account", &[]),
+        "",
+        t(locale, "report.debit", &[]),
+        t(locale, "report.credit", &[]),
+        t(locale, "report.balance", &[])
+    );
+    for l in &tb.lines {
+        let _ = writeln!(
+            out,
+            "{:<8} {:<36} {:>18} {:>18} {:>18}",
+            l.account_code,
+            t(locale, &l.account_name_key, &[]),
+            l.debit.to_major_string(),
+            l.credit.to_major_string(),
+            l.balance.to_major_string()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{:<45} {:>18} {:>18}",
+        t(locale, "report.total", &[]),
+        tb.total_debit.to_major_string(),
+        tb.total_credit.to_major_string()
+    );
+    out
+}
+
+const CLASS_NAMES: [&str; 5] = ["pass", "special_mention", "substandard", "doubtful", "loss"];
+
+pub fn portfolio_value(report: &PortfolioReport) -> Value {
+    json!({
+        "as_of": report.as_of.to_string(),
+        "lines": report.lines.iter().map(|l| {
+            let by_class: serde_json::Map<String, Value> = CLASS_NAMES.iter().zip(l.by_class.iter())
+                .map(|(n, m)| (n.to_string(), Value::String(m.to_major_string()))).collect();
+            json!({
+                "outlet_id": l.outlet_id,
+                "outlet_code": l.outlet_code,
+                "product_code": l.product_code,
+                "currency": l.currency,
+                "loans_active": l.loans_active,
+                "principal_outstanding": l.principal_outstanding.to_major_string(),
+                "principal_overdue": l.principal_overdue.to_major_string(),
+                "par30": l.par30.to_major_string(),
+                "par90": l.par90.to_major_string(),
+                "by_class": by_class,
+                "provision": l.provision.to_major_string(),
+            })
+        }).collect::<Vec<_>>(),
+    })
+}
+
+pub fn portfolio_json(report: &PortfolioReport) -> String {
+    let mut s = serde_json::to_string_pretty(&portfolio_value(report)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+pub fn portfolio_csv(report: &PortfolioReport) -> String {
+    let mut header: Vec<String> = [
+        "outlet_code",
+        "product_code",
+        "currency",
+        "loans_active",
+        "principal_outstanding",
+        "principal_overdue",
+        "par30",
+        "par90",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(CLASS_NAMES.iter().map(|n| n.to_string()));
+    header.push("provision".into());
+    let mut out = csv_line(&header);
+    for l in &report.lines {
+        let mut row = vec![
+            l.outlet_code.clone(),
+            l.product_code.clone(),
+            l.currency.clone(),
+            l.loans_active.to_string(),
+            l.principal_outstanding.to_major_string(),
+            l.principal_overdue.to_major_string(),
+            l.par30.to_major_string(),
+            l.par90.to_major_string(),
+        ];
+        row.extend(l.by_class.iter().map(|m| m.to_major_string()));
+        row.push(l.provision.to_major_string());
+        out.push_str(&csv_line(&row));
+    }
+    out
+}
+
+pub fn portfolio_table(report: &PortfolioReport, locale: Locale) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", t(locale, "report.portfolio_title", &[("date", &report.as_of.to_string())]));
+    let _ = writeln!(
+        out,
+        "{:<10} {:<12} {:>7} {:>16} {:>16} {:>16} {:>16}",
+        t(locale, "report.outlet", &[]),
+        t(locale, "report.product", &[]),
+        t(locale, "report.loans", &[]),
+        t(locale, "report.outstanding", &[]),
+        t(locale, "report.overdue", &[]),
+        "PAR30",
+        t(locale, "report.provision", &[])
+    );
+    for l in &report.lines {
+        let _ = writeln!(
+            out,
+            "{:<10} {:<12} {:>7} {:>16} {:>16} {:>16} {:>16}",
+            l.outlet_code,
+            l.product_code,
+            l.loans_active,
+            l.principal_outstanding.to_major_string(),
+            l.principal_overdue.to_major_string(),
+            l.par30.to_major_string(),
+            l.provision.to_major_string()
+        );
+    }
+    out
+}
+
+/// The plain-text journal formats accountants open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JournalFormat {
+    /// hledger / ledger-cli.
+    Ledger,
+    Beancount,
+    Csv,
+}
+
+impl JournalFormat {
+    pub fn parse(text: &str) -> Option<JournalFormat> {
+        match text {
+            "ledger" | "hledger" => Some(JournalFormat::Ledger),
+            "beancount" => Some(JournalFormat::Beancount),
+            "csv" => Some(JournalFormat::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// The top-level beancount / ledger account type for an account kind.
+fn root_for(kind: &str) -> &'static str {
+    match kind {
+        "asset" | "contra_asset" => "Assets",
+        "liability" => "Liabilities",
+        "equity" => "Equity",
+        "income" => "Income",
+        _ => "Expenses",
+    }
+}
+
+fn account_name(kind: &str, code: &str) -> String {
+    format!("{}:{}", root_for(kind), code)
+}
+
+/// What comes before the first entry: beancount's options and `open`
+/// directives (dated at the first entry), the CSV header.
+pub fn journal_header(format: JournalFormat, accounts: &[AccountView], first: Option<&JournalEntryView>) -> String {
+    match format {
+        JournalFormat::Ledger => "; credgrid journal export (hledger / ledger-cli)\n\n".to_string(),
+        JournalFormat::Csv => csv_line(
+            &["entry_id", "date", "event", "loan_id", "outlet_id", "description", "account_code", "currency", "debit", "credit"]
+                .map(String::from),
+        ),
+        JournalFormat::Beancount => {
+            let mut out = String::from("; credgrid journal export (beancount)\n");
+            let date = first.map(|e| e.business_date.to_string()).unwrap_or_else(|| "1970-01-01".into());
+            for a in accounts {
+                let _ = writeln!(out, "{date} open {}", account_name(&a.kind, &a.code));
+            }
+            out.push('\n');
+            out
+        }
+    }
+}
+
+fn quote_beancount(text: &str) -> String {
+    text.replace(['"', '\\', '\n'], " ")
+}
+
+/// One journal entry in `format`.
+pub fn journal_entry_text(format: JournalFormat, entry: &JournalEntryView) -> String {
+    let mut out = String::new();
+    let narration = if entry.description.is_empty() { entry.event.clone() } else { entry.description.clone() };
+    match format {
+        JournalFormat::Ledger => {
+            let _ = writeln!(out, "{} * ({}) {}", entry.business_date, entry.id, narration.replace('\n', " "));
+            for l in &entry.lines {
+                let amount = l.debit.checked_sub(l.credit).unwrap_or(l.debit);
+                let _ = writeln!(
+                    out,
+                    "    {}  {} {}",
+                    account_name(&l.account_kind, &l.account_code),
+                    amount.to_major_string(),
+                    amount.currency().code()
+                );
+            }
+            out.push('\n');
+        }
+        JournalFormat::Beancount => {
+            let _ = writeln!(
+                out,
+                "{} * \"{}\" \"{}\"",
+                entry.business_date,
+                quote_beancount(&entry.event),
+                quote_beancount(&narration)
+            );
+            let _ = writeln!(out, "  entry_id: \"{}\"", entry.id);
+            for l in &entry.lines {
+                let amount = l.debit.checked_sub(l.credit).unwrap_or(l.debit);
+                let _ = writeln!(
+                    out,
+                    "  {}  {} {}",
+                    account_name(&l.account_kind, &l.account_code),
+                    amount.to_major_string(),
+                    amount.currency().code()
+                );
+            }
+            out.push('\n');
+        }
+        JournalFormat::Csv => {
+            for l in &entry.lines {
+                out.push_str(&csv_line(&[
+                    entry.id.to_string(),
+                    entry.business_date.to_string(),
+                    entry.event.clone(),
+                    entry.loan_id.map(|i| i.to_string()).unwrap_or_default(),
+                    entry.outlet_id.to_string(),
+                    narration.clone(),
+                    l.account_code.clone(),
+                    l.debit.currency().code().to_string(),
+                    l.debit.to_major_string(),
+                    l.credit.to_major_string(),
+                ]));
+            }
+        }
+    }
+    out
+}

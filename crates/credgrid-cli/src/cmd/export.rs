@@ -1,0 +1,61 @@
+//! `credgrid export journal`: the books as hledger/ledger, beancount or CSV text.
+
+use super::{Failure, Outcome, app_failure, open_institution};
+use credgrid_api::report_doc;
+use credgrid_core::i18n::{Locale, t};
+use std::io::Write;
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(clap::Subcommand)]
+enum What {
+    /// Every journal entry, oldest first.
+    Journal {
+        /// ledger (hledger / ledger-cli), beancount or csv.
+        #[arg(long, default_value = "ledger")]
+        format: String,
+    },
+}
+
+/// Entries are read in pages of this many, so memory stays bounded.
+const PAGE_ENTRIES: u32 = 5_000;
+
+pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
+    let What::Journal { format } = args.what;
+    let format = report_doc::JournalFormat::parse(&format).ok_or_else(|| {
+        Failure::Usage(t(
+            locale,
+            "error.field_invalid",
+            &[("field", "--format"), ("reason", &t(locale, "export.format_choices", &[]))],
+        ))
+    })?;
+    let institution = open_institution(db)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut after_id = 0;
+    let accounts = institution.accounts().map_err(|e| app_failure(e, locale))?;
+    let mut first_page = true;
+    loop {
+        let entries = institution.journal(after_id, PAGE_ENTRIES).map_err(|e| app_failure(e, locale))?;
+        if first_page {
+            let header = report_doc::journal_header(format, &accounts, entries.first());
+            out.write_all(header.as_bytes()).map_err(|e| Failure::Internal(e.into()))?;
+            first_page = false;
+        }
+        let Some(last) = entries.last() else { break };
+        after_id = last.id;
+        for entry in &entries {
+            let text = report_doc::journal_entry_text(format, entry);
+            out.write_all(text.as_bytes()).map_err(|e| Failure::Internal(e.into()))?;
+        }
+        if entries.len() < PAGE_ENTRIES as usize {
+            break;
+        }
+    }
+    out.flush().map_err(|e| Failure::Internal(e.into()))?;
+    Ok(())
+}
