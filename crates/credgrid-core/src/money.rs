@@ -190,8 +190,7 @@ impl Money {
         let scaled = rounded
             .checked_mul(Decimal::from(currency.minor_per_major()))
             .ok_or(MoneyError::Overflow)?;
-        let minor = i64::try_from(scaled.trunc().mantissa() / 10_i128.pow(scaled.trunc().scale()))
-            .map_err(|_| MoneyError::Overflow)?;
+        let minor = i64::try_from(scaled.trunc()).map_err(|_| MoneyError::Overflow)?;
         Ok(Money { minor, currency })
     }
 
