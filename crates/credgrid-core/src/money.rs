@@ -190,7 +190,11 @@ impl Money {
         let scaled = rounded
             .checked_mul(Decimal::from(currency.minor_per_major()))
             .ok_or(MoneyError::Overflow)?;
-        let minor = i64::try_from(scaled.trunc()).map_err(|_| MoneyError::Overflow)?;
+        let whole = scaled.trunc();
+        if whole > Decimal::from(i64::MAX) || whole < Decimal::from(i64::MIN) {
+            return Err(MoneyError::Overflow);
+        }
+        let minor = i64::try_from(whole).map_err(|_| MoneyError::Overflow)?;
         Ok(Money { minor, currency })
     }
 
