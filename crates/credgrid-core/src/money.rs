@@ -309,8 +309,20 @@ mod tests {
             Err(MoneyError::Overflow)
         );
         assert_eq!(
-            Money::parse_major("92233720368547758.07", Currency::CNY),
+            Money::parse_major("92233720368547758.08", Currency::CNY),
             Err(MoneyError::Overflow)
+        );
+        assert_eq!(
+            Money::parse_major("92233720368547758.07", Currency::CNY)
+                .unwrap()
+                .minor(),
+            i64::MAX
+        );
+        assert_eq!(
+            Money::parse_major("-92233720368547758.08", Currency::CNY)
+                .unwrap()
+                .minor(),
+            i64::MIN
         );
     }
 
