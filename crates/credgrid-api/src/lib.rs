@@ -1,2 +1,5 @@
 //! credgrid-api: wire formats (JSON documents, HTTP API) over the use cases.
+pub mod dto;
+pub mod http;
 pub mod report_doc;
+pub mod schedule_doc;

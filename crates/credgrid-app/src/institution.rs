@@ -186,6 +186,19 @@ impl Institution {
         pending()
     }
 
+    /// Builds a synthetic portfolio of `spec.loans` disbursed loans in bulk
+    /// (for benchmarks): clients, loans, schedules, the disbursement
+    /// postings (aggregated per outlet and product). The books stay
+    /// consistent: `check` passes afterwards.
+    pub fn generate_portfolio(
+        &self,
+        _actor: Actor,
+        _spec: PortfolioSpec,
+        _progress: ProgressFn<'_>,
+    ) -> Result<GenerateSummary, AppError> {
+        pending()
+    }
+
     /// Verifies the invariants; the first violation as an error.
     pub fn check(&self) -> Result<CheckReport, AppError> {
         pending()

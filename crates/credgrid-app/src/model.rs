@@ -345,3 +345,20 @@ pub struct AccountView {
     /// asset | contra_asset | liability | equity | income | expense
     pub kind: String,
 }
+
+/// What `generate_portfolio` should build.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortfolioSpec {
+    pub loans: u64,
+    /// Seed of the deterministic pseudo-random generator.
+    pub seed: u64,
+    /// Outlets to spread the loans over (created if the institution has fewer).
+    pub outlets: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct GenerateSummary {
+    pub clients: u64,
+    pub loans: u64,
+    pub principal_minor: i64,
+}

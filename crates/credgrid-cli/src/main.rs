@@ -5,6 +5,7 @@
 //! unexpected failures exit with status 1.
 
 mod cmd;
+mod demo;
 
 use clap::{Parser, Subcommand};
 use credgrid_core::i18n::Locale;
@@ -26,6 +27,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the HTTP API (default 127.0.0.1:8080; --addr HOST:PORT).
+    Serve(cmd::serve::Args),
+    /// Build credgrid-demo.db: a rural cooperative with a year of business; then serve it.
+    Demo(cmd::demo::Args),
+    /// Generate a synthetic portfolio of N disbursed loans into --db (for benchmarks).
+    Generate(cmd::generate::Args),
     /// Print a repayment schedule for a loan described as JSON (stdin or --file).
     Schedule(cmd::schedule::Args),
     /// Close the business date: accrual, days past due, classification, provisions.
@@ -43,6 +50,9 @@ fn main() -> ExitCode {
     let locale = Locale::parse(&cli.lang).unwrap_or(Locale::En);
     let db = cli.db.clone().unwrap_or_else(|| std::path::PathBuf::from(cmd::DB_DEFAULT));
     let outcome = match cli.command {
+        Command::Serve(args) => cmd::serve::run(args, &db, locale),
+        Command::Demo(args) => cmd::demo::run(args, cli.db.as_deref(), locale),
+        Command::Generate(args) => cmd::generate::run(args, &db, locale),
         Command::Schedule(args) => cmd::schedule::run(args, locale),
         Command::Eod(args) => cmd::eod::run(args, &db, locale),
         Command::Check(args) => cmd::check::run(args, &db, locale),

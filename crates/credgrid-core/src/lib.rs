@@ -6,9 +6,17 @@
 //! reads a clock or allocates a database handle, so nothing here can fail for
 //! I/O reasons. Errors are precise enums, one variant per rejection.
 
+pub mod accrual;
+pub mod allocation;
+pub mod classification;
+pub mod calendar;
 pub mod i18n;
+pub mod identity;
+pub mod ledger;
 pub mod money;
 pub mod rounding;
+pub mod schedule;
+pub mod servicing;
 
 pub use money::{Currency, Money, MoneyError};
 pub use rounding::{RoundingMode, round_decimal};

@@ -1,1 +1,32 @@
 //! credgrid-store: the persistence interface and its SQLite implementation.
+//!
+//! `Store::open` creates and migrates the database (WAL, `synchronous=FULL`,
+//! foreign keys on). Writes go through `Store::write`: a single writer thread
+//! groups concurrent jobs into one commit and acknowledges each job only
+//! after that commit returned. Reads go through `Store::read` on a small pool
+//! of read connections. Typed methods on `ReadTx` / `WriteTx` take and return
+//! the plain row structs of this crate (amounts in integer minor units) and
+//! core values; no SQL leaves this crate. See `docs/store.md`.
+
+mod client;
+mod eod;
+mod error;
+mod idempotency;
+mod journal;
+mod loan;
+mod migrate;
+mod org;
+mod product;
+mod store;
+
+pub use client::{ClientRow, NewClientRow};
+pub use eod::{AccrualDetailRow, EodRunRow};
+pub use error::StoreError;
+pub use idempotency::IdempotencyRow;
+pub use journal::{
+    AccountRow, JournalEntryRow, JournalLineRow, LoanTotalsRow, NewJournalEntry, TrialBalanceRow, UnbalancedEntry,
+};
+pub use loan::{LoanEventRow, LoanRow, LoanTransactionRow};
+pub use org::{AppUserRow, OrgNodeRow};
+pub use product::ProductRow;
+pub use store::{BATCH_JOBS_MAX, BUSY_TIMEOUT, QUEUE_JOBS_MAX, READERS, ReadTx, Store, WriteTx, WriterStats};

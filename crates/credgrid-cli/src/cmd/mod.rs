@@ -5,10 +5,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub(crate) mod check;
+pub(crate) mod demo;
 pub(crate) mod eod;
 pub(crate) mod export;
+pub(crate) mod generate;
 pub(crate) mod report;
 pub(crate) mod schedule;
+pub(crate) mod serve;
 
 /// The database file when neither `--db` nor `CREDGRID_DB` names one.
 pub(crate) const DB_DEFAULT: &str = "credgrid.db";

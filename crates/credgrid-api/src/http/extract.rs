@@ -1,0 +1,146 @@
+//! Extractors that turn every malformed request into a problem, never a plain-text rejection.
+//!
+//! `ActingUser` (the temporary `X-Credgrid-User` header), `Ids` (path ids),
+//! `Query` (query parameters), `Body` (a JSON object) and `MoneyRequest`
+//! (a body plus the required `Idempotency-Key`).
+
+use super::error::{ApiError, code};
+use super::fields::{Fields, Params, parse_int_text};
+use super::idempotency;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use credgrid_app::{Actor, IdempotencyKey};
+use serde_json::Value;
+
+/// The header naming the acting user until login exists (issue 4).
+pub const USER_HEADER: &str = "X-Credgrid-User";
+/// The user assumed when the header is absent: the administrator.
+pub const DEFAULT_USER_ID: i64 = 1;
+
+/// The acting user.
+#[derive(Clone, Copy, Debug)]
+pub struct ActingUser(pub Actor);
+
+fn acting_user(headers: &HeaderMap) -> Result<Actor, ApiError> {
+    let Some(value) = headers.get(USER_HEADER) else {
+        return Ok(Actor { user_id: DEFAULT_USER_ID });
+    };
+    let text = value.to_str().map_err(|_| ApiError::invalid_header(USER_HEADER, "must be a user id"))?;
+    let user_id = parse_int_text(USER_HEADER, text, 1, i64::MAX)
+        .map_err(|_| ApiError::invalid_header(USER_HEADER, "must be a user id (a whole number of at least 1)"))?;
+    Ok(Actor { user_id })
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ActingUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        acting_user(&parts.headers).map(ActingUser)
+    }
+}
+
+/// The path parameters, read by name as ids.
+#[derive(Debug)]
+pub struct Ids(Vec<(String, String)>);
+
+impl Ids {
+    /// The id in path parameter `name`: a whole number of at least 1.
+    pub fn id(&self, name: &str) -> Result<i64, ApiError> {
+        let text = self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        let text = text.ok_or_else(|| ApiError::internal(format!("route has no path parameter {name}")))?;
+        parse_int_text(name, text, 1, i64::MAX)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ids {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let raw = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, code::MALFORMED_PATH, e.body_text()))?;
+        Ok(Ids(raw.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()))
+    }
+}
+
+/// The query parameters.
+#[derive(Debug)]
+pub struct Query(pub Params);
+
+impl<S: Send + Sync> FromRequestParts<S> for Query {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Query(pairs) =
+            axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, code::MALFORMED_QUERY, e.body_text()))?;
+        Params::new(pairs).map(Query)
+    }
+}
+
+/// A JSON object body. An empty body reads as `{}` (for requests whose
+/// fields are all optional); a non-empty one must be `application/json`.
+#[derive(Debug)]
+pub struct Body {
+    pub fields: Fields,
+    /// The body as parsed, for the idempotency hash.
+    pub value: Value,
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let json = is_json(req.headers());
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(e.status(), code::BODY_TOO_LARGE, format!("body: larger than {} bytes", super::BODY_LEN_MAX))
+            }
+            status => ApiError::new(status, code::MALFORMED_BODY, format!("body: {}", e.body_text())),
+        })?;
+        if bytes.is_empty() {
+            return Ok(Body { fields: Fields::default(), value: Value::Object(Default::default()) });
+        }
+        if !json {
+            let detail = "Content-Type: a request body must be sent as application/json";
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, code::UNSUPPORTED_MEDIA_TYPE, detail));
+        }
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::malformed(format!("not JSON: {e}")))?;
+        let fields = Fields::from_value(value.clone())?;
+        Ok(Body { fields, value })
+    }
+}
+
+/// A request that moves money: the acting user, the required idempotency key
+/// (with the request hash) and the body.
+#[derive(Debug)]
+pub struct MoneyRequest {
+    pub actor: Actor,
+    pub key: IdempotencyKey,
+    pub fields: Fields,
+}
+
+impl<S: Send + Sync> FromRequest<S> for MoneyRequest {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let actor = acting_user(req.headers())?;
+        let key = idempotency::key_from_headers(req.headers())?;
+        let method = req.method().as_str().to_string();
+        let path = req.uri().path().to_string();
+        let body = Body::from_request(req, state).await?;
+        let key = idempotency::idempotency_key(key, &method, &path, actor.user_id, &body.value);
+        Ok(MoneyRequest { actor, key, fields: body.fields })
+    }
+}

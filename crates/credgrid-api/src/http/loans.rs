@@ -1,0 +1,169 @@
+//! Loans: application, lifecycle transitions, money movements and their history.
+//!
+//! Requests that move money (disburse, repayments, reversal, fees, write-off,
+//! recoveries) require an `Idempotency-Key`: a retry returns the first result.
+//! Bodies are checked before the loan is looked up, so a bad field is named
+//! even for a loan that does not exist.
+
+use super::error::ApiError;
+use super::extract::{ActingUser, Body, Ids, MoneyRequest, Query};
+use super::pagination::{page_json, page_of, page_request};
+use super::{AppState, PREFIX, Routes, app, blocking, created, ok};
+use crate::dto;
+use axum::extract::State;
+use axum::response::Response;
+use credgrid_app::{Institution, Page, Repayment};
+use credgrid_core::Currency;
+
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes
+        .post("/loans", apply)
+        .get("/loans", list)
+        .get("/loans/{id}", get_one)
+        .post("/loans/{id}/approve", approve)
+        .post("/loans/{id}/reject", reject)
+        .post("/loans/{id}/withdraw", withdraw)
+        .post("/loans/{id}/disburse", disburse)
+        .post("/loans/{id}/repayments", repay)
+        .get("/loans/{id}/transactions", transactions)
+        .get("/loans/{id}/events", events)
+        .post("/loans/{id}/transactions/{tx_id}/reversal", reverse)
+        .post("/loans/{id}/fees", charge_fee)
+        .post("/loans/{id}/write-off", write_off)
+        .post("/loans/{id}/recoveries", recover)
+}
+
+/// The currency of a loan, for reading amounts sent for it.
+fn loan_currency(institution: &Institution, loan_id: i64) -> Result<Currency, ApiError> {
+    Ok(app(institution.loan(loan_id))?.principal.currency())
+}
+
+fn transaction_created(loan_id: i64, tx: &credgrid_app::TransactionView) -> Response {
+    created(format!("{PREFIX}/loans/{loan_id}/transactions"), dto::transaction_json(tx))
+}
+
+async fn apply(State(state): State<AppState>, ActingUser(actor): ActingUser, body: Body) -> Result<Response, ApiError> {
+    let request = dto::loan_application(body.fields)?;
+    let loan = blocking(&state, move |i| {
+        let currency = app(i.product(request.product_id))?.spec.currency;
+        app(i.apply(actor, request.into_application(currency)?))
+    })
+    .await?;
+    Ok(created(format!("{PREFIX}/loans/{}", loan.id), dto::loan_json(&loan, true)))
+}
+
+async fn list(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+    let status = q.opt_text("status", 32)?;
+    let page = page_request(&mut q)?;
+    q.finish()?;
+    let found = blocking(&state, move |i| app(i.list_loans(status.as_deref(), page))).await?;
+    Ok(ok(page_json(&found, |l| dto::loan_json(l, false))))
+}
+
+async fn get_one(State(state): State<AppState>, ids: Ids) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    let loan = blocking(&state, move |i| app(i.loan(id))).await?;
+    Ok(ok(dto::loan_json(&loan, true)))
+}
+
+async fn approve(State(state): State<AppState>, ActingUser(actor): ActingUser, ids: Ids, body: Body) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    let reason = dto::reason(body.fields, false)?;
+    let loan = blocking(&state, move |i| app(i.approve(actor, id, reason))).await?;
+    Ok(ok(dto::loan_json(&loan, true)))
+}
+
+async fn reject(State(state): State<AppState>, ActingUser(actor): ActingUser, ids: Ids, body: Body) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    let reason = dto::reason(body.fields, true)?.unwrap_or_default();
+    let loan = blocking(&state, move |i| app(i.reject(actor, id, reason))).await?;
+    Ok(ok(dto::loan_json(&loan, true)))
+}
+
+async fn withdraw(State(state): State<AppState>, ActingUser(actor): ActingUser, ids: Ids, body: Body) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    let reason = dto::reason(body.fields, true)?.unwrap_or_default();
+    let loan = blocking(&state, move |i| app(i.withdraw(actor, id, reason))).await?;
+    Ok(ok(dto::loan_json(&loan, true)))
+}
+
+async fn disburse(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    req.fields.finish()?;
+    let (actor, key) = (req.actor, req.key);
+    let loan = blocking(&state, move |i| app(i.disburse(actor, id, Some(key)))).await?;
+    Ok(ok(dto::loan_json(&loan, true)))
+}
+
+async fn repay(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    let (amount, value_date, prepayment) = dto::repayment(req.fields)?;
+    let (actor, key) = (req.actor, req.key);
+    let tx = blocking(&state, move |i| {
+        let amount = amount.money(loan_currency(i, id)?)?;
+        app(i.repay(actor, id, Repayment { amount, value_date, prepayment }, Some(key)))
+    })
+    .await?;
+    Ok(transaction_created(id, &tx))
+}
+
+async fn transactions(State(state): State<AppState>, ids: Ids, Query(mut q): Query) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    let page = page_request(&mut q)?;
+    q.finish()?;
+    let all = blocking(&state, move |i| app(i.loan_transactions(id))).await?;
+    Ok(ok(page_json(&page_of(all, |t| t.id, page), dto::transaction_json)))
+}
+
+/// Events have no id of their own: their 1-based position (`seq`) is the cursor.
+async fn events(State(state): State<AppState>, ids: Ids, Query(mut q): Query) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    let page = page_request(&mut q)?;
+    q.finish()?;
+    let all = blocking(&state, move |i| app(i.loan_events(id))).await?;
+    let numbered: Vec<(i64, _)> = (1..).zip(all).collect();
+    let Page { items, next_after_id } = page_of(numbered, |(seq, _)| *seq, page);
+    let page = Page { items, next_after_id };
+    Ok(ok(page_json(&page, |(seq, e)| dto::event_json(*seq, e))))
+}
+
+async fn reverse(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    let tx_id = ids.id("tx_id")?;
+    let reason = dto::reason(req.fields, true)?.unwrap_or_default();
+    let (actor, key) = (req.actor, req.key);
+    let tx = blocking(&state, move |i| app(i.reverse(actor, id, tx_id, reason, Some(key)))).await?;
+    Ok(transaction_created(id, &tx))
+}
+
+async fn charge_fee(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    let (amount, reason) = dto::fee(req.fields)?;
+    let (actor, key) = (req.actor, req.key);
+    let tx = blocking(&state, move |i| {
+        let amount = amount.money(loan_currency(i, id)?)?;
+        app(i.charge_fee(actor, id, amount, reason, Some(key)))
+    })
+    .await?;
+    Ok(transaction_created(id, &tx))
+}
+
+async fn write_off(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    let reason = dto::reason(req.fields, true)?.unwrap_or_default();
+    let (actor, key) = (req.actor, req.key);
+    let tx = blocking(&state, move |i| app(i.write_off(actor, id, reason, Some(key)))).await?;
+    Ok(transaction_created(id, &tx))
+}
+
+async fn recover(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    let amount = dto::amount_only(req.fields)?;
+    let (actor, key) = (req.actor, req.key);
+    let tx = blocking(&state, move |i| {
+        let amount = amount.money(loan_currency(i, id)?)?;
+        app(i.recover(actor, id, amount, Some(key)))
+    })
+    .await?;
+    Ok(transaction_created(id, &tx))
+}

@@ -1,0 +1,496 @@
+//! The OpenAPI 3.1 description of the API, served at `/api/v1/openapi.json`.
+//!
+//! Built by hand with `serde_json` from one table of operations; a test
+//! checks that its operations are exactly the router's routes, and the
+//! generated bad-input test walks it to attack every operation.
+
+use super::error::ApiError;
+use super::{AppState, PREFIX, Routes, ok};
+use crate::dto;
+use axum::response::Response;
+use credgrid_app::PAGE_LIMIT_MAX;
+use serde_json::{Map, Value, json};
+
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes.get("/openapi.json", serve_document)
+}
+
+async fn serve_document(_state: axum::extract::State<AppState>) -> Result<Response, ApiError> {
+    Ok(ok(document()))
+}
+
+// Schema helpers.
+
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn amount_in(description: &str) -> Value {
+    json!({"type": "string", "format": "decimal", "pattern": "^[0-9]+(\\.[0-9]+)?$",
+           "description": format!("{description} Major units as a decimal string, at most the currency's digits."),
+           "example": "5000.00"})
+}
+
+fn amount_out() -> Value {
+    json!({"type": "string", "format": "decimal", "description": "Major units with exactly the currency's digits.",
+           "example": "5000.00"})
+}
+
+fn percent_in(description: &str) -> Value {
+    json!({"type": "string", "format": "percent", "pattern": "^[0-9]+(\\.[0-9]+)?$",
+           "description": format!("{description} A percentage as a decimal string: \"12\" is 12 %."), "example": "12"})
+}
+
+fn percent_out() -> Value {
+    json!({"type": "string", "format": "percent", "description": "A percentage: \"12\" is 12 %.", "example": "12"})
+}
+
+fn date() -> Value {
+    json!({"type": "string", "format": "date", "example": "2026-01-15"})
+}
+
+fn id() -> Value {
+    json!({"type": "integer", "format": "int64", "minimum": 1})
+}
+
+fn count(min: u32, max: u32) -> Value {
+    json!({"type": "integer", "format": "int32", "minimum": min, "maximum": max})
+}
+
+fn text(len_max: usize) -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": len_max})
+}
+
+fn one_of(values: &[&str]) -> Value {
+    json!({"type": "string", "enum": values})
+}
+
+fn nullable(mut schema: Value) -> Value {
+    if let Some(kind) = schema.get("type").cloned() {
+        schema["type"] = json!([kind, "null"]);
+    }
+    schema
+}
+
+fn object(required: &[&str], properties: Vec<(&str, Value)>, closed: bool) -> Value {
+    let props: Map<String, Value> = properties.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let mut schema = json!({"type": "object", "required": required, "properties": props});
+    if closed {
+        schema["additionalProperties"] = Value::Bool(false);
+    }
+    schema
+}
+
+fn page(item: &str) -> Value {
+    object(
+        &["items", "next_after_id"],
+        vec![
+            ("items", json!({"type": "array", "items": schema_ref(item)})),
+            ("next_after_id", json!({"type": ["integer", "null"], "format": "int64",
+                "description": "Pass as `after_id` for the next page; null on the last page."})),
+        ],
+        false,
+    )
+}
+
+fn request_schemas() -> Vec<(&'static str, Value)> {
+    let text_max = super::fields::TEXT_LEN_MAX;
+    let installments = count(1, dto::INSTALLMENTS_MAX);
+    vec![
+        ("NewNode", object(&["parent_id", "kind", "code", "name"], vec![
+            ("parent_id", id()), ("kind", one_of(dto::NODE_KINDS)),
+            ("code", text(dto::CODE_LEN_MAX)), ("name", text(text_max)),
+        ], true)),
+        ("NewClient", object(&["outlet_id", "kind", "name", "id_country", "id_number"], vec![
+            ("outlet_id", id()), ("kind", one_of(dto::CLIENT_KINDS)), ("name", text(text_max)),
+            ("id_country", json!({"type": "string", "pattern": "^[A-Z]{2}$",
+                "description": "ISO 3166 alpha-2 country of the identity document."})),
+            ("id_number", text(64)), ("phone", text(32)), ("address", text(text_max)),
+        ], true)),
+        ("NewProduct", new_product_schema()),
+        ("LoanApplication", object(&["client_id", "product_id", "principal"], vec![
+            ("client_id", id()), ("product_id", id()), ("principal", amount_in("The amount applied for.")),
+            ("annual_rate", percent_in("Default: the product's default rate.")),
+            ("installments", installments),
+            ("first_repayment_date", date()), ("account_manager_id", id()), ("purpose", text(text_max)),
+        ], true)),
+        ("Reason", object(&["reason"], vec![("reason", text(text_max))], true)),
+        ("OptionalReason", object(&[], vec![("reason", text(text_max))], true)),
+        ("Disbursement", object(&[], vec![], true)),
+        ("Repayment", object(&["amount"], vec![
+            ("amount", amount_in("The money received; more than is due is a prepayment.")),
+            ("value_date", date()), ("prepayment", one_of(dto::PREPAYMENTS)),
+        ], true)),
+        ("FeeCharge", object(&["amount", "reason"], vec![
+            ("amount", amount_in("The fee.")), ("reason", text(text_max)),
+        ], true)),
+        ("Recovery", object(&["amount"], vec![("amount", amount_in("Money recovered after write-off."))], true)),
+        ("EodRequest", object(&[], vec![("through", date())], true)),
+    ]
+}
+
+fn new_product_schema() -> Value {
+    let installments = || count(1, dto::INSTALLMENTS_MAX);
+    object(
+        &["code", "name", "currency", "amount_min", "amount_max", "installments_min", "installments_max",
+          "annual_rate_min", "annual_rate_max"],
+        vec![
+            ("code", text(dto::CODE_LEN_MAX)), ("name", text(super::fields::TEXT_LEN_MAX)),
+            ("currency", json!({"type": "string", "pattern": "^[A-Z]{3}$", "example": "CNY"})),
+            ("currency_digits", count(0, 6)),
+            ("amount_min", amount_in("Smallest principal.")), ("amount_max", amount_in("Largest principal.")),
+            ("installments_min", installments()), ("installments_max", installments()),
+            ("installments_default", installments()),
+            ("annual_rate_min", percent_in("Lowest annual rate.")),
+            ("annual_rate_max", percent_in("Highest annual rate.")),
+            ("annual_rate_default", percent_in("Default: annual_rate_min.")),
+            ("method", one_of(dto::METHODS)), ("every", count(1, 366)), ("unit", one_of(dto::UNITS)),
+            ("interest_period", one_of(dto::INTEREST_PERIODS)), ("days_in_year", one_of(dto::DAYS_IN_YEAR)),
+            ("days_in_month", one_of(dto::DAYS_IN_MONTH)), ("rounding_mode", one_of(dto::ROUNDING_MODES)),
+            ("installment_multiple", amount_in("Installments rounded up to a multiple of this.")),
+            ("grace_principal_periods", count(0, dto::INSTALLMENTS_MAX)),
+            ("grace_interest_periods", count(0, dto::INSTALLMENTS_MAX)),
+            ("penalty_uplift", percent_in("Penalty rate = contract rate × (1 + uplift); default \"50\".")),
+            ("compound_interest", json!({"type": "boolean"})),
+            ("allocation_order", json!({"type": "array", "uniqueItems": true,
+                "items": one_of(dto::ALLOCATION_BUCKETS)})),
+            ("disbursement_fee_flat", amount_in("Flat fee at disbursement.")),
+            ("disbursement_fee_rate", percent_in("Fee at disbursement as a share of the principal.")),
+        ],
+        true,
+    )
+}
+
+fn names(props: &[(&'static str, Value)]) -> Vec<&'static str> {
+    props.iter().map(|(n, _)| *n).collect()
+}
+
+fn view_schemas() -> Vec<(&'static str, Value)> {
+    let s = |t: &str| json!({"type": t});
+    let ns = |t: &str| json!({"type": [t, "null"]});
+    let money_fields = |names: &[&'static str]| names.iter().map(|n| (*n, amount_out())).collect::<Vec<_>>();
+    let mut product = new_product_schema();
+    product["properties"]["id"] = id();
+    product["properties"]["active"] = s("boolean");
+    product["properties"]["installment_multiple"] = nullable(amount_out());
+    product["required"] = json!(["id", "active", "code", "name", "currency", "currency_digits", "amount_min",
+        "amount_max", "installments_min", "installments_max", "installments_default", "annual_rate_min",
+        "annual_rate_max", "annual_rate_default", "method", "every", "unit", "interest_period", "days_in_year",
+        "days_in_month", "rounding_mode", "installment_multiple", "grace_principal_periods",
+        "grace_interest_periods", "penalty_uplift", "compound_interest", "allocation_order",
+        "disbursement_fee_flat", "disbursement_fee_rate"]);
+    if let Some(map) = product.as_object_mut() {
+        map.remove("additionalProperties");
+    }
+    let balance_names = ["principal_outstanding", "principal_overdue", "interest_receivable", "interest_overdue",
+        "penalty_receivable", "fee_receivable", "written_off", "provision", "total_due_now"];
+    let mut balances = money_fields(&balance_names);
+    balances.extend([("days_past_due", s("integer")), ("bucket", s("string")), ("classification", s("string"))]);
+    let installment_money = ["principal", "interest", "penalty", "fee", "principal_paid", "interest_paid",
+        "penalty_paid", "fee_paid", "outstanding"];
+    let mut installment = vec![("n", s("integer")), ("due_date", date())];
+    installment.extend(money_fields(&installment_money));
+    let tx_money = ["amount", "principal", "interest", "penalty", "fee"];
+    let mut tx = vec![("id", id()), ("loan_id", id()), ("kind", s("string")), ("currency", s("string")),
+        ("business_date", date()), ("value_date", date()), ("reversed_by_id", ns("integer")),
+        ("reverses_id", ns("integer")), ("journal_entry_id", ns("integer"))];
+    tx.extend(money_fields(&tx_money));
+    let loan = vec![("id", id()), ("client_id", id()), ("product_id", id()), ("outlet_id", id()),
+        ("account_manager_id", id()), ("status", s("string")), ("currency", s("string")),
+        ("principal", amount_out()), ("annual_rate", percent_out()), ("installments", s("integer")),
+        ("applied_on", date()), ("approved_on", nullable(date())), ("disbursed_on", nullable(date())),
+        ("maturity_on", nullable(date())), ("closed_on", nullable(date())), ("balances", schema_ref("LoanBalances"))];
+    let mut loan_required = names(&loan);
+    let mut loan_props = loan.clone();
+    loan_props.push(("schedule", json!({"type": "array", "items": schema_ref("Installment"),
+        "description": "Present on a single loan (not in lists); empty until disbursement."})));
+    loan_required.retain(|n| *n != "schedule");
+    let event = vec![("seq", s("integer")), ("kind", s("string")), ("from_status", ns("string")),
+        ("to_status", s("string")), ("user_id", id()), ("business_date", date()), ("reason", ns("string"))];
+    let node = vec![("id", id()), ("parent_id", ns("integer")), ("kind", s("string")), ("code", s("string")),
+        ("name", s("string"))];
+    let client = vec![("id", id()), ("outlet_id", id()), ("kind", s("string")), ("name", s("string")),
+        ("id_country", s("string")), ("id_number", s("string")), ("phone", ns("string")),
+        ("address", ns("string")), ("status", s("string")), ("created_on", date())];
+    let dates = json!({"type": "array", "items": date()});
+    let eod = vec![("dates_closed", dates.clone()), ("already_closed", dates), ("loans_processed", s("integer")),
+        ("loans_overdue", s("integer")), ("interest_accrued_minor", s("integer")),
+        ("penalty_accrued_minor", s("integer")), ("provision_charged_minor", s("integer")),
+        ("provision_released_minor", s("integer"))];
+    let tb_line = vec![("account_code", s("string")), ("account_name", s("string")), ("kind", s("string")),
+        ("currency", s("string")), ("debit", amount_out()), ("credit", amount_out()), ("balance", amount_out())];
+    let tb = vec![("as_of", date()), ("node_id", id()),
+        ("lines", json!({"type": "array", "items": schema_ref("TrialBalanceLine")})),
+        ("total_debit", amount_out()), ("total_credit", amount_out()), ("balanced", s("boolean"))];
+    let problem = vec![("type", json!({"type": "string", "format": "uri"})), ("title", s("string")),
+        ("status", s("integer")), ("detail", s("string")),
+        ("field", json!({"type": "string", "description": "The field, parameter or header at fault."}))];
+    let closed_view = |props: Vec<(&'static str, Value)>| object(&names(&props), props, false);
+    vec![
+        ("Node", closed_view(node)),
+        ("Client", closed_view(client)),
+        ("Product", product),
+        ("LoanBalances", closed_view(balances)),
+        ("Installment", closed_view(installment)),
+        ("Loan", object(&loan_required, loan_props, false)),
+        ("Transaction", closed_view(tx)),
+        ("LoanEvent", closed_view(event)),
+        ("EodSummary", closed_view(eod)),
+        ("TrialBalanceLine", closed_view(tb_line)),
+        ("TrialBalance", closed_view(tb)),
+        ("BusinessDate", closed_view(vec![("business_date", date())])),
+        ("Health", closed_view(vec![("status", s("string")), ("business_date", date())])),
+        ("Problem", object(&["type", "title", "status"], problem, false)),
+        ("NodePage", page("Node")),
+        ("ClientPage", page("Client")),
+        ("ProductPage", page("Product")),
+        ("LoanPage", page("Loan")),
+        ("TransactionPage", page("Transaction")),
+        ("LoanEventPage", page("LoanEvent")),
+    ]
+}
+
+/// One operation of the API.
+struct Op {
+    method: &'static str,
+    path: &'static str,
+    id: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    /// Names from `query_parameter`.
+    query: &'static [&'static str],
+    /// The request schema and whether a body is required.
+    body: Option<(&'static str, bool)>,
+    /// Moves money: requires `Idempotency-Key`.
+    money: bool,
+    /// The success status and its schema (`""`: the OpenAPI document itself).
+    success: (u16, &'static str),
+}
+
+const PAGE: &[&str] = &["after_id", "limit"];
+
+#[rustfmt::skip]
+const OPS: &[Op] = &[
+    Op { method: "get", path: "/openapi.json", id: "getOpenApi", tag: "meta", summary: "This OpenAPI document", query: &[], body: None, money: false, success: (200, "") },
+    Op { method: "get", path: "/health", id: "getHealth", tag: "meta", summary: "Health: the store answers", query: &[], body: None, money: false, success: (200, "Health") },
+    Op { method: "get", path: "/business-date", id: "getBusinessDate", tag: "eod", summary: "The institution's business date", query: &[], body: None, money: false, success: (200, "BusinessDate") },
+    Op { method: "post", path: "/eod", id: "runEod", tag: "eod", summary: "Close business dates through `through` (default: the current one); idempotent", query: &[], body: Some(("EodRequest", false)), money: false, success: (200, "EodSummary") },
+    Op { method: "get", path: "/nodes", id: "listNodes", tag: "organisation", summary: "The organisation tree: institution, branches, outlets", query: PAGE, body: None, money: false, success: (200, "NodePage") },
+    Op { method: "post", path: "/nodes", id: "createNode", tag: "organisation", summary: "Add a branch or an outlet", query: &[], body: Some(("NewNode", true)), money: false, success: (201, "Node") },
+    Op { method: "post", path: "/clients", id: "createClient", tag: "clients", summary: "Register a client", query: &[], body: Some(("NewClient", true)), money: false, success: (201, "Client") },
+    Op { method: "get", path: "/clients", id: "listClients", tag: "clients", summary: "List clients; `q` searches names and identity numbers", query: &["q", "after_id", "limit"], body: None, money: false, success: (200, "ClientPage") },
+    Op { method: "get", path: "/clients/{id}", id: "getClient", tag: "clients", summary: "One client", query: &[], body: None, money: false, success: (200, "Client") },
+    Op { method: "post", path: "/products", id: "createProduct", tag: "products", summary: "Define a loan product", query: &[], body: Some(("NewProduct", true)), money: false, success: (201, "Product") },
+    Op { method: "get", path: "/products", id: "listProducts", tag: "products", summary: "List products", query: PAGE, body: None, money: false, success: (200, "ProductPage") },
+    Op { method: "get", path: "/products/{id}", id: "getProduct", tag: "products", summary: "One product", query: &[], body: None, money: false, success: (200, "Product") },
+    Op { method: "post", path: "/loans", id: "applyForLoan", tag: "loans", summary: "Apply for a loan", query: &[], body: Some(("LoanApplication", true)), money: false, success: (201, "Loan") },
+    Op { method: "get", path: "/loans", id: "listLoans", tag: "loans", summary: "List loans (without schedules)", query: &["status", "after_id", "limit"], body: None, money: false, success: (200, "LoanPage") },
+    Op { method: "get", path: "/loans/{id}", id: "getLoan", tag: "loans", summary: "One loan with its schedule and balances", query: &[], body: None, money: false, success: (200, "Loan") },
+    Op { method: "post", path: "/loans/{id}/approve", id: "approveLoan", tag: "loans", summary: "Approve an application", query: &[], body: Some(("OptionalReason", false)), money: false, success: (200, "Loan") },
+    Op { method: "post", path: "/loans/{id}/reject", id: "rejectLoan", tag: "loans", summary: "Reject an application", query: &[], body: Some(("Reason", true)), money: false, success: (200, "Loan") },
+    Op { method: "post", path: "/loans/{id}/withdraw", id: "withdrawLoan", tag: "loans", summary: "Withdraw an application at the client's request", query: &[], body: Some(("Reason", true)), money: false, success: (200, "Loan") },
+    Op { method: "post", path: "/loans/{id}/disburse", id: "disburseLoan", tag: "loans", summary: "Disburse an approved loan on the business date; generates the schedule", query: &[], body: Some(("Disbursement", false)), money: true, success: (200, "Loan") },
+    Op { method: "post", path: "/loans/{id}/repayments", id: "repayLoan", tag: "loans", summary: "Record a repayment of any amount", query: &[], body: Some(("Repayment", true)), money: true, success: (201, "Transaction") },
+    Op { method: "get", path: "/loans/{id}/transactions", id: "listLoanTransactions", tag: "loans", summary: "The loan's money movements", query: PAGE, body: None, money: false, success: (200, "TransactionPage") },
+    Op { method: "get", path: "/loans/{id}/events", id: "listLoanEvents", tag: "loans", summary: "The loan's lifecycle transitions (cursor: `seq`)", query: PAGE, body: None, money: false, success: (200, "LoanEventPage") },
+    Op { method: "post", path: "/loans/{id}/transactions/{tx_id}/reversal", id: "reverseTransaction", tag: "loans", summary: "Reverse a repayment: reversing entries, later activity recomputed", query: &[], body: Some(("Reason", true)), money: true, success: (201, "Transaction") },
+    Op { method: "post", path: "/loans/{id}/fees", id: "chargeFee", tag: "loans", summary: "Charge a fee to the loan", query: &[], body: Some(("FeeCharge", true)), money: true, success: (201, "Transaction") },
+    Op { method: "post", path: "/loans/{id}/write-off", id: "writeOffLoan", tag: "loans", summary: "Write the loan off", query: &[], body: Some(("Reason", true)), money: true, success: (201, "Transaction") },
+    Op { method: "post", path: "/loans/{id}/recoveries", id: "recoverLoan", tag: "loans", summary: "Record money recovered after write-off", query: &[], body: Some(("Recovery", true)), money: true, success: (201, "Transaction") },
+    Op { method: "get", path: "/reports/trial-balance", id: "getTrialBalance", tag: "books", summary: "Trial balance of a date (default: the business date) and node (default: all)", query: &["date", "node_id"], body: None, money: false, success: (200, "TrialBalance") },
+];
+
+fn query_parameter(name: &str) -> Value {
+    let (schema, description) = match name {
+        "after_id" => (json!({"type": "integer", "format": "int64", "minimum": 0}), "Items with a greater id (default 0)."),
+        "limit" => (json!({"type": "integer", "format": "int32", "minimum": 1, "maximum": PAGE_LIMIT_MAX, "default": 50}),
+            "Page size, 1–200 (default 50); a larger value is refused."),
+        "q" => (json!({"type": "string", "maxLength": super::fields::TEXT_LEN_MAX}), "Search text."),
+        "status" => (json!({"type": "string", "maxLength": 32}), "Only loans with this status."),
+        "date" => (date(), "As of this date (default: the business date)."),
+        "node_id" => (id(), "Only this node and the nodes under it."),
+        _ => (json!({"type": "string"}), ""),
+    };
+    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
+}
+
+fn header_parameters(op: &Op) -> Vec<Value> {
+    let mut params = Vec::new();
+    if op.method == "post" {
+        params.push(json!({"name": super::extract::USER_HEADER, "in": "header", "required": false,
+            "schema": {"type": "integer", "format": "int64", "minimum": 1, "default": 1},
+            "description": "TEMPORARY until login (issue 4): the acting user's id; default 1 (the administrator)."}));
+    }
+    if op.money {
+        params.push(json!({"name": super::idempotency::HEADER, "in": "header", "required": true,
+            "schema": {"type": "string", "minLength": 1, "maxLength": super::idempotency::KEY_LEN_MAX,
+                       "pattern": "^[ -~]+$"},
+            "description": "Required. A retry with the same key and request returns the first result; \
+                            the same key with another request is refused (409)."}));
+    }
+    params
+}
+
+fn path_parameters(path: &str) -> Vec<Value> {
+    ["id", "tx_id"]
+        .iter()
+        .filter(|name| path.contains(&format!("{{{name}}}")))
+        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": id()}))
+        .collect()
+}
+
+fn problem_response(description: &str) -> Value {
+    json!({"description": description,
+           "content": {"application/problem+json": {"schema": schema_ref("Problem")}}})
+}
+
+fn responses(op: &Op) -> Value {
+    let mut out = Map::new();
+    let success = match op.success.1 {
+        "" => json!({"description": "The OpenAPI document", "content": {"application/json": {"schema": {"type": "object"}}}}),
+        schema => json!({"description": "Success", "content": {"application/json": {"schema": schema_ref(schema)}}}),
+    };
+    out.insert(op.success.0.to_string(), success);
+    let mut errors: Vec<(u16, &str)> = vec![(500, "Internal error (no detail)")];
+    if op.method == "post" {
+        errors.extend([(400, "Malformed body or header"), (404, "A referenced resource does not exist"),
+            (409, "Refused: state, business rule, duplicate or idempotency mismatch"), (413, "Body too large"),
+            (415, "Body not application/json"), (422, "A field is invalid (see `field`)")]);
+    }
+    if op.path.contains('{') {
+        errors.extend([(404, "No such resource"), (422, "A path id is not a whole number ≥ 1")]);
+    }
+    if !op.query.is_empty() {
+        errors.push((422, "A query parameter is invalid (see `field`)"));
+    }
+    for (status, description) in errors {
+        out.entry(status.to_string()).or_insert_with(|| problem_response(description));
+    }
+    Value::Object(out)
+}
+
+fn operation(op: &Op) -> Value {
+    let mut params = path_parameters(op.path);
+    params.extend(op.query.iter().map(|q| query_parameter(q)));
+    params.extend(header_parameters(op));
+    let mut doc = json!({"operationId": op.id, "tags": [op.tag], "summary": op.summary,
+                         "parameters": params, "responses": responses(op)});
+    if let Some((schema, required)) = op.body {
+        doc["requestBody"] = json!({"required": required, "content": {"application/json": {
+            "schema": schema_ref(schema), "example": example(schema)}}});
+    }
+    doc
+}
+
+/// A valid example of each request body.
+pub fn example(schema: &str) -> Value {
+    match schema {
+        "NewNode" => json!({"parent_id": 1, "kind": "branch", "code": "BR-N", "name": "North branch"}),
+        "NewClient" => json!({"outlet_id": 3, "kind": "individual", "name": "Li Wei", "id_country": "CN",
+            "id_number": "11010519491231002X", "phone": "+86 138 0013 8000", "address": "Xiaoshan village 12"}),
+        "NewProduct" => json!({"code": "AGRI12", "name": "Farm input loan", "currency": "CNY",
+            "amount_min": "1000.00", "amount_max": "50000.00", "installments_min": 3, "installments_max": 24,
+            "installments_default": 12, "annual_rate_min": "6", "annual_rate_max": "18",
+            "annual_rate_default": "12", "method": "annuity", "every": 1, "unit": "months"}),
+        "LoanApplication" => json!({"client_id": 1, "product_id": 1, "principal": "5000.00",
+            "annual_rate": "12", "installments": 12, "purpose": "seed and fertiliser"}),
+        "Reason" => json!({"reason": "client request"}),
+        "Repayment" => json!({"amount": "500.00"}),
+        "FeeCharge" => json!({"amount": "20.00", "reason": "field visit"}),
+        "Recovery" => json!({"amount": "100.00"}),
+        _ => json!({}),
+    }
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for op in OPS {
+        let entry = paths.entry(format!("{PREFIX}{}", op.path)).or_insert_with(|| json!({}));
+        entry[op.method] = operation(op);
+    }
+    let mut schemas: Map<String, Value> = Map::new();
+    schemas.extend(request_schemas().into_iter().map(|(k, v)| (k.to_string(), v)));
+    schemas.extend(view_schemas().into_iter().map(|(k, v)| (k.to_string(), v)));
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "credgrid API", "version": env!("CARGO_PKG_VERSION"),
+            "description": "The lending core of a rural credit cooperative. Amounts are decimal strings in \
+                major units; rates are percentages as decimal strings (\"12\" = 12 %); dates are YYYY-MM-DD. \
+                Errors are application/problem+json (RFC 9457) with a stable `type` per error. \
+                422: a named field, query or path parameter is invalid (`field` names it); \
+                400: the body is not a JSON object or a header is missing or invalid."},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {"schemas": schemas},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r.clone());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_document_lists_exactly_the_routes_of_the_router() {
+        let doc = document();
+        let mut documented = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                documented.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+        let routed: BTreeSet<(String, String)> =
+            super::super::route_table().into_iter().map(|(m, p)| (m.to_string(), p)).collect();
+        assert_eq!(documented, routed);
+        assert_eq!(routed.len(), OPS.len(), "a route is registered twice");
+    }
+
+    #[test]
+    fn every_reference_resolves_and_every_example_has_its_required_fields() {
+        let doc = document();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(!found.is_empty());
+        for r in found {
+            let name = r.trim_start_matches("#/components/schemas/");
+            assert!(doc["components"]["schemas"].get(name).is_some(), "unresolved {r}");
+        }
+        for op in OPS {
+            let Some((schema, _)) = op.body else { continue };
+            let required = doc["components"]["schemas"][schema]["required"].as_array().unwrap().clone();
+            let example = example(schema);
+            for field in required {
+                assert!(example.get(field.as_str().unwrap()).is_some(), "{schema} example lacks {field}");
+            }
+        }
+    }
+
+    #[test]
+    fn operations_that_move_money_require_an_idempotency_key() {
+        let doc = document();
+        for op in OPS.iter().filter(|op| op.money) {
+            let params = doc["paths"][format!("{PREFIX}{}", op.path)][op.method]["parameters"].as_array().unwrap().clone();
+            let key = params.iter().find(|p| p["name"] == "Idempotency-Key").expect(op.id);
+            assert_eq!(key["required"], true);
+        }
+        let money: Vec<&str> = OPS.iter().filter(|op| op.money).map(|op| op.id).collect();
+        assert_eq!(
+            money,
+            ["disburseLoan", "repayLoan", "reverseTransaction", "chargeFee", "writeOffLoan", "recoverLoan"]
+        );
+    }
+}

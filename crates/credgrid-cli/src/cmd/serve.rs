@@ -1,0 +1,39 @@
+//! `credgrid serve`: the HTTP API on `--addr` (default 127.0.0.1:8080) over `--db`.
+//!
+//! A missing database is created (and migrated) with today's date as the
+//! business date. Prints the URL it listens on; logs one line per request on
+//! stderr unless `--quiet`; stops gracefully on SIGTERM or Ctrl-C.
+
+use super::{Failure, Outcome, app_failure};
+use credgrid_api::http::{ServeOptions, serve_blocking};
+use credgrid_core::i18n::{Locale, t};
+use std::path::Path;
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The address to listen on, HOST:PORT.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// Do not log one line per request on stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub(crate) fn run(args: Args, db: &Path, locale: Locale) -> Outcome {
+    if !db.exists() {
+        eprintln!("{}", t(locale, "serve.creating_db", &[("path", &db.display().to_string())]));
+    }
+    let today = chrono::Local::now().date_naive();
+    let institution = credgrid_app::Institution::open(db, today).map_err(|e| app_failure(e, locale))?;
+    let options = ServeOptions { log_requests: !args.quiet };
+    let announce = |addr: std::net::SocketAddr| {
+        println!("{}", t(locale, "serve.listening", &[("url", &format!("http://{addr}/api/v1"))]));
+    };
+    serve_blocking(institution, &args.addr, options, announce).map_err(|e| {
+        Failure::Usage(t(
+            locale,
+            "error.field_invalid",
+            &[("field", "--addr"), ("reason", &t(locale, "serve.cannot_listen", &[("error", &e.to_string())]))],
+        ))
+    })
+}

@@ -1,0 +1,203 @@
+//! The business date, end-of-day runs (with a restart cursor) and the
+//! per-loan end-of-day detail.
+
+use crate::error::{Refine, StoreError};
+use crate::store::{ReadTx, WriteTx};
+use chrono::{NaiveDate, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+
+/// One end-of-day run: a business date closed once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EodRunRow {
+    pub business_date: NaiveDate,
+    /// `running` or `done`.
+    pub status: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub loans_processed: i64,
+    /// Restart cursor: every active loan with an id up to this one is done.
+    pub last_loan_id: i64,
+    pub summary: Option<String>,
+}
+
+/// What the end of day computed for one loan on one date. The primary key
+/// (business_date, loan_id) makes a second posting of the same day impossible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccrualDetailRow {
+    pub business_date: NaiveDate,
+    pub loan_id: i64,
+    pub interest_minor: i64,
+    pub penalty_minor: i64,
+    pub days_past_due: u32,
+    pub class: u8,
+    pub provision_minor: i64,
+}
+
+fn eod_run(r: &Row<'_>) -> rusqlite::Result<EodRunRow> {
+    Ok(EodRunRow {
+        business_date: r.get(0)?,
+        status: r.get(1)?,
+        started_at: r.get(2)?,
+        finished_at: r.get(3)?,
+        loans_processed: r.get(4)?,
+        last_loan_id: r.get(5)?,
+        summary: r.get(6)?,
+    })
+}
+
+impl ReadTx<'_> {
+    /// The institution's current business date; `None` before it is first set.
+    pub fn business_date(&self) -> Result<Option<NaiveDate>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT current_on FROM business_date WHERE id = 1")
+            .refine()?
+            .query_row([], |r| r.get(0))
+            .optional()
+            .refine()
+    }
+
+    pub fn eod_run(&self, business_date: NaiveDate) -> Result<Option<EodRunRow>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT business_date, status, started_at, finished_at, loans_processed, last_loan_id, summary
+                 FROM eod_run WHERE business_date = ?1",
+            )
+            .refine()?
+            .query_row([business_date], eod_run)
+            .optional()
+            .refine()
+    }
+
+    /// The latest closed (`done`) business date, if any.
+    pub fn last_closed_date(&self) -> Result<Option<NaiveDate>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT MAX(business_date) FROM eod_run WHERE status = 'done'")
+            .refine()?
+            .query_row([], |r| r.get(0))
+            .refine()
+    }
+
+    /// A date's per-loan detail for loans after `after_loan_id`, by loan id.
+    pub fn accrual_details(
+        &self,
+        business_date: NaiveDate,
+        after_loan_id: i64,
+        limit: u32,
+    ) -> Result<Vec<AccrualDetailRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT business_date, loan_id, interest_minor, penalty_minor, days_past_due, class, provision_minor
+                 FROM accrual_detail WHERE business_date = ?1 AND loan_id > ?2 ORDER BY loan_id LIMIT ?3",
+            )
+            .refine()?;
+        let rows = stmt
+            .query_map(params![business_date, after_loan_id, limit], |r| {
+                Ok(AccrualDetailRow {
+                    business_date: r.get(0)?,
+                    loan_id: r.get(1)?,
+                    interest_minor: r.get(2)?,
+                    penalty_minor: r.get(3)?,
+                    days_past_due: r.get(4)?,
+                    class: r.get(5)?,
+                    provision_minor: r.get(6)?,
+                })
+            })
+            .refine()?;
+        rows.collect::<Result<_, _>>().refine()
+    }
+}
+
+impl WriteTx<'_> {
+    /// Sets the business date (the single row), creating it the first time.
+    pub fn set_business_date(&mut self, date: NaiveDate, institution_id: Option<i64>) -> Result<(), StoreError> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO business_date (id, current_on, institution_id) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET current_on = excluded.current_on,
+                   institution_id = COALESCE(excluded.institution_id, business_date.institution_id)",
+            )
+            .refine()?
+            .execute(params![date, institution_id])
+            .refine()?;
+        Ok(())
+    }
+
+    /// The run of `business_date`, started now if there is none yet (a
+    /// restarted run finds its cursor where the killed one left it).
+    pub fn start_eod_run(&mut self, business_date: NaiveDate) -> Result<EodRunRow, StoreError> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO eod_run (business_date, status, started_at) VALUES (?1, 'running', ?2)
+                 ON CONFLICT (business_date) DO NOTHING",
+            )
+            .refine()?
+            .execute(params![business_date, Utc::now().to_rfc3339()])
+            .refine()?;
+        let run = self.eod_run(business_date)?;
+        run.ok_or(StoreError::NotFound { table: "eod_run", id: 0 })
+    }
+
+    /// Moves a running day's restart cursor forward.
+    pub fn advance_eod_run(
+        &mut self,
+        business_date: NaiveDate,
+        loans_processed: i64,
+        last_loan_id: i64,
+    ) -> Result<(), StoreError> {
+        let changed = self
+            .conn()
+            .prepare_cached(
+                "UPDATE eod_run SET loans_processed = ?2, last_loan_id = ?3
+                 WHERE business_date = ?1 AND status = 'running' AND last_loan_id <= ?3",
+            )
+            .refine()?
+            .execute(params![business_date, loans_processed, last_loan_id])
+            .refine()?;
+        if changed == 0 {
+            return Err(StoreError::Constraint(format!("eod_run {business_date} is not running or the cursor went back")));
+        }
+        Ok(())
+    }
+
+    /// Marks a day done with its summary.
+    pub fn finish_eod_run(&mut self, business_date: NaiveDate, summary: &str) -> Result<(), StoreError> {
+        let changed = self
+            .conn()
+            .prepare_cached(
+                "UPDATE eod_run SET status = 'done', finished_at = ?2, summary = ?3
+                 WHERE business_date = ?1 AND status = 'running'",
+            )
+            .refine()?
+            .execute(params![business_date, Utc::now().to_rfc3339(), summary])
+            .refine()?;
+        if changed == 0 {
+            return Err(StoreError::Constraint(format!("eod_run {business_date} is not running")));
+        }
+        Ok(())
+    }
+
+    /// Records a loan's detail for a day. `false` when that day already has
+    /// it (a re-run): the caller must then not post the day's amounts again.
+    pub fn insert_accrual_detail(&mut self, d: &AccrualDetailRow) -> Result<bool, StoreError> {
+        let changed = self
+            .conn()
+            .prepare_cached(
+                "INSERT INTO accrual_detail (business_date, loan_id, interest_minor, penalty_minor, days_past_due,
+                   class, provision_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (business_date, loan_id) DO NOTHING",
+            )
+            .refine()?
+            .execute(params![
+                d.business_date,
+                d.loan_id,
+                d.interest_minor,
+                d.penalty_minor,
+                d.days_past_due,
+                d.class,
+                d.provision_minor
+            ])
+            .refine()?;
+        Ok(changed == 1)
+    }
+}

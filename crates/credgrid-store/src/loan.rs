@@ -1,0 +1,410 @@
+//! Loans (with their summary balances and opaque servicing position), their
+//! lifecycle events and their money transactions.
+
+use crate::error::{Refine, StoreError};
+use crate::product::decimal;
+use crate::store::{ReadTx, WriteTx};
+use chrono::{NaiveDate, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+use rust_decimal::Decimal;
+
+/// A loan as stored: terms, dates, the summary balances the end of day and
+/// the use cases keep current, and `position`, the servicing state encoded
+/// by the application layer (opaque here).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoanRow {
+    /// Ignored by `insert_loan`.
+    pub id: i64,
+    pub client_id: i64,
+    pub product_id: i64,
+    pub outlet_id: i64,
+    pub account_manager_id: i64,
+    /// `application`, `approved`, `rejected`, `withdrawn`, `disbursed`, `closed`, `written_off`.
+    pub status: String,
+    pub currency: String,
+    pub principal_minor: i64,
+    pub annual_rate: Decimal,
+    pub installments: u32,
+    pub first_repayment_on: Option<NaiveDate>,
+    pub purpose: Option<String>,
+    pub applied_on: NaiveDate,
+    pub approved_on: Option<NaiveDate>,
+    pub disbursed_on: Option<NaiveDate>,
+    pub maturity_on: Option<NaiveDate>,
+    pub closed_on: Option<NaiveDate>,
+    pub principal_outstanding_minor: i64,
+    pub interest_accrued_minor: i64,
+    pub interest_overdue_minor: i64,
+    pub principal_overdue_minor: i64,
+    pub penalty_accrued_minor: i64,
+    pub fees_due_minor: i64,
+    pub written_off_minor: i64,
+    pub days_past_due: u32,
+    /// Five-category class (0 = not classified yet, 1 pass … 5 loss).
+    pub class: u8,
+    pub provision_minor: i64,
+    pub next_due_on: Option<NaiveDate>,
+    pub accrued_through: Option<NaiveDate>,
+    /// Optimistic concurrency: `update_loan` refuses a stale version.
+    pub version: i64,
+    pub position: Option<Vec<u8>>,
+}
+
+/// A lifecycle transition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoanEventRow {
+    pub id: i64,
+    pub loan_id: i64,
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub user_id: i64,
+    pub business_date: NaiveDate,
+    /// Wall clock, RFC 3339 UTC, stamped by the store.
+    pub at: String,
+    pub reason: Option<String>,
+}
+
+/// A money movement of a loan. Append-only; `reversed_by_id` is set once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoanTransactionRow {
+    /// Ignored by `insert_loan_transaction`.
+    pub id: i64,
+    pub loan_id: i64,
+    /// `disbursement`, `repayment`, `fee`, `reversal`, `write_off`, `recovery`, `prepayment`.
+    pub kind: String,
+    pub business_date: NaiveDate,
+    pub value_date: NaiveDate,
+    pub amount_minor: i64,
+    pub principal_minor: i64,
+    pub interest_minor: i64,
+    pub penalty_minor: i64,
+    pub fee_minor: i64,
+    pub reversed_by_id: Option<i64>,
+    pub reverses_id: Option<i64>,
+    pub user_id: i64,
+    pub journal_entry_id: Option<i64>,
+    /// Stamped by the store on insert.
+    pub created_at: String,
+}
+
+const LOAN_COLUMNS: &str = "id, client_id, product_id, outlet_id, account_manager_id, status, currency,
+    principal_minor, annual_rate, installments, first_repayment_on, purpose, applied_on, approved_on,
+    disbursed_on, maturity_on, closed_on, principal_outstanding_minor, interest_accrued_minor,
+    interest_overdue_minor, principal_overdue_minor, penalty_accrued_minor, fees_due_minor, written_off_minor,
+    days_past_due, class, provision_minor, next_due_on, accrued_through, version, position";
+
+fn loan(r: &Row<'_>) -> rusqlite::Result<LoanRow> {
+    Ok(LoanRow {
+        id: r.get(0)?,
+        client_id: r.get(1)?,
+        product_id: r.get(2)?,
+        outlet_id: r.get(3)?,
+        account_manager_id: r.get(4)?,
+        status: r.get(5)?,
+        currency: r.get(6)?,
+        principal_minor: r.get(7)?,
+        annual_rate: decimal(r, 8)?,
+        installments: r.get(9)?,
+        first_repayment_on: r.get(10)?,
+        purpose: r.get(11)?,
+        applied_on: r.get(12)?,
+        approved_on: r.get(13)?,
+        disbursed_on: r.get(14)?,
+        maturity_on: r.get(15)?,
+        closed_on: r.get(16)?,
+        principal_outstanding_minor: r.get(17)?,
+        interest_accrued_minor: r.get(18)?,
+        interest_overdue_minor: r.get(19)?,
+        principal_overdue_minor: r.get(20)?,
+        penalty_accrued_minor: r.get(21)?,
+        fees_due_minor: r.get(22)?,
+        written_off_minor: r.get(23)?,
+        days_past_due: r.get(24)?,
+        class: r.get(25)?,
+        provision_minor: r.get(26)?,
+        next_due_on: r.get(27)?,
+        accrued_through: r.get(28)?,
+        version: r.get(29)?,
+        position: r.get(30)?,
+    })
+}
+
+const EVENT_COLUMNS: &str = "id, loan_id, kind, from_status, to_status, user_id, business_date, at, reason";
+
+fn event(r: &Row<'_>) -> rusqlite::Result<LoanEventRow> {
+    Ok(LoanEventRow {
+        id: r.get(0)?,
+        loan_id: r.get(1)?,
+        kind: r.get(2)?,
+        from_status: r.get(3)?,
+        to_status: r.get(4)?,
+        user_id: r.get(5)?,
+        business_date: r.get(6)?,
+        at: r.get(7)?,
+        reason: r.get(8)?,
+    })
+}
+
+const TXN_COLUMNS: &str = "id, loan_id, kind, business_date, value_date, amount_minor, principal_minor,
+    interest_minor, penalty_minor, fee_minor, reversed_by_id, reverses_id, user_id, journal_entry_id, created_at";
+
+fn transaction(r: &Row<'_>) -> rusqlite::Result<LoanTransactionRow> {
+    Ok(LoanTransactionRow {
+        id: r.get(0)?,
+        loan_id: r.get(1)?,
+        kind: r.get(2)?,
+        business_date: r.get(3)?,
+        value_date: r.get(4)?,
+        amount_minor: r.get(5)?,
+        principal_minor: r.get(6)?,
+        interest_minor: r.get(7)?,
+        penalty_minor: r.get(8)?,
+        fee_minor: r.get(9)?,
+        reversed_by_id: r.get(10)?,
+        reverses_id: r.get(11)?,
+        user_id: r.get(12)?,
+        journal_entry_id: r.get(13)?,
+        created_at: r.get(14)?,
+    })
+}
+
+impl ReadTx<'_> {
+    pub fn loan(&self, id: i64) -> Result<LoanRow, StoreError> {
+        let sql = format!("SELECT {LOAN_COLUMNS} FROM loan WHERE id = ?1");
+        let found = self.conn.prepare_cached(&sql).refine()?.query_row([id], loan).optional().refine()?;
+        found.ok_or(StoreError::NotFound { table: "loan", id })
+    }
+
+    /// Loans with an id greater than `after_id`, oldest first, optionally
+    /// of one status and within one outlet.
+    pub fn loans(
+        &self,
+        after_id: i64,
+        limit: u32,
+        status: Option<&str>,
+        outlet_id: Option<i64>,
+    ) -> Result<Vec<LoanRow>, StoreError> {
+        let sql = format!(
+            "SELECT {LOAN_COLUMNS} FROM loan WHERE id > ?1 AND (?3 IS NULL OR status = ?3)
+               AND (?4 IS NULL OR outlet_id = ?4) ORDER BY id LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).refine()?;
+        let rows = stmt.query_map(params![after_id, limit, status, outlet_id], loan).refine()?;
+        rows.collect::<Result<_, _>>().refine()
+    }
+
+    /// The next chunk of active (`disbursed`) loans after `after_id`, by id:
+    /// the end of day walks the book with this cursor, `limit` at a time.
+    pub fn active_loans(&self, after_id: i64, limit: u32) -> Result<Vec<LoanRow>, StoreError> {
+        let sql = format!("SELECT {LOAN_COLUMNS} FROM loan WHERE status = 'disbursed' AND id > ?1 ORDER BY id LIMIT ?2");
+        let mut stmt = self.conn.prepare_cached(&sql).refine()?;
+        let rows = stmt.query_map(params![after_id, limit], loan).refine()?;
+        rows.collect::<Result<_, _>>().refine()
+    }
+
+    /// How many loans are active (`disbursed`).
+    pub fn active_loan_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM loan WHERE status = 'disbursed'")
+            .refine()?
+            .query_row([], |r| r.get(0))
+            .refine()?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    pub fn loan_events(&self, loan_id: i64) -> Result<Vec<LoanEventRow>, StoreError> {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM loan_event WHERE loan_id = ?1 ORDER BY id");
+        let mut stmt = self.conn.prepare_cached(&sql).refine()?;
+        let rows = stmt.query_map([loan_id], event).refine()?;
+        rows.collect::<Result<_, _>>().refine()
+    }
+
+    pub fn loan_transaction(&self, id: i64) -> Result<LoanTransactionRow, StoreError> {
+        let sql = format!("SELECT {TXN_COLUMNS} FROM loan_transaction WHERE id = ?1");
+        let found = self.conn.prepare_cached(&sql).refine()?.query_row([id], transaction).optional().refine()?;
+        found.ok_or(StoreError::NotFound { table: "loan_transaction", id })
+    }
+
+    /// A loan's transactions, oldest first.
+    pub fn loan_transactions(&self, loan_id: i64) -> Result<Vec<LoanTransactionRow>, StoreError> {
+        let sql = format!("SELECT {TXN_COLUMNS} FROM loan_transaction WHERE loan_id = ?1 ORDER BY id");
+        let mut stmt = self.conn.prepare_cached(&sql).refine()?;
+        let rows = stmt.query_map([loan_id], transaction).refine()?;
+        rows.collect::<Result<_, _>>().refine()
+    }
+}
+
+impl WriteTx<'_> {
+    /// Inserts a loan (its `id` is ignored; `version` starts at 0).
+    pub fn insert_loan(&mut self, l: &LoanRow) -> Result<i64, StoreError> {
+        let sql = format!(
+            "INSERT INTO loan ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+             ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, 0, ?29)",
+            LOAN_COLUMNS.trim_start_matches("id, ")
+        );
+        let mut stmt = self.conn().prepare_cached(&sql).refine()?;
+        stmt.execute(params![
+            l.client_id,
+            l.product_id,
+            l.outlet_id,
+            l.account_manager_id,
+            l.status,
+            l.currency,
+            l.principal_minor,
+            l.annual_rate.to_string(),
+            l.installments,
+            l.first_repayment_on,
+            l.purpose,
+            l.applied_on,
+            l.approved_on,
+            l.disbursed_on,
+            l.maturity_on,
+            l.closed_on,
+            l.principal_outstanding_minor,
+            l.interest_accrued_minor,
+            l.interest_overdue_minor,
+            l.principal_overdue_minor,
+            l.penalty_accrued_minor,
+            l.fees_due_minor,
+            l.written_off_minor,
+            l.days_past_due,
+            l.class,
+            l.provision_minor,
+            l.next_due_on,
+            l.accrued_through,
+            l.position
+        ])
+        .refine()?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Writes every mutable column of `l` if the stored version is still
+    /// `l.version`; returns the new version. A stale row is `VersionConflict`.
+    pub fn update_loan(&mut self, l: &LoanRow) -> Result<i64, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "UPDATE loan SET status = ?3, annual_rate = ?4, installments = ?5, first_repayment_on = ?6,
+                   approved_on = ?7, disbursed_on = ?8, maturity_on = ?9, closed_on = ?10,
+                   principal_outstanding_minor = ?11, interest_accrued_minor = ?12, interest_overdue_minor = ?13,
+                   principal_overdue_minor = ?14, penalty_accrued_minor = ?15, fees_due_minor = ?16,
+                   written_off_minor = ?17, days_past_due = ?18, class = ?19, provision_minor = ?20,
+                   next_due_on = ?21, accrued_through = ?22, position = ?23, account_manager_id = ?24,
+                   version = version + 1
+                 WHERE id = ?1 AND version = ?2",
+            )
+            .refine()?;
+        let changed = stmt
+            .execute(params![
+                l.id,
+                l.version,
+                l.status,
+                l.annual_rate.to_string(),
+                l.installments,
+                l.first_repayment_on,
+                l.approved_on,
+                l.disbursed_on,
+                l.maturity_on,
+                l.closed_on,
+                l.principal_outstanding_minor,
+                l.interest_accrued_minor,
+                l.interest_overdue_minor,
+                l.principal_overdue_minor,
+                l.penalty_accrued_minor,
+                l.fees_due_minor,
+                l.written_off_minor,
+                l.days_past_due,
+                l.class,
+                l.provision_minor,
+                l.next_due_on,
+                l.accrued_through,
+                l.position,
+                l.account_manager_id
+            ])
+            .refine()?;
+        if changed == 0 {
+            self.loan(l.id)?;
+            return Err(StoreError::VersionConflict { loan_id: l.id, expected_version: l.version });
+        }
+        Ok(l.version + 1)
+    }
+
+    /// Records a lifecycle transition (stamped with the wall clock). Returns its id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_loan_event(
+        &mut self,
+        loan_id: i64,
+        kind: &str,
+        from_status: Option<&str>,
+        to_status: &str,
+        user_id: i64,
+        business_date: NaiveDate,
+        reason: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO loan_event (loan_id, kind, from_status, to_status, user_id, business_date, at, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .refine()?
+            .execute(params![
+                loan_id,
+                kind,
+                from_status,
+                to_status,
+                user_id,
+                business_date,
+                Utc::now().to_rfc3339(),
+                reason
+            ])
+            .refine()?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Appends a transaction (its `id`, `reversed_by_id` and `created_at`
+    /// are ignored). Returns its id.
+    pub fn insert_loan_transaction(&mut self, t: &LoanTransactionRow) -> Result<i64, StoreError> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO loan_transaction (loan_id, kind, business_date, value_date, amount_minor,
+                   principal_minor, interest_minor, penalty_minor, fee_minor, reverses_id, user_id,
+                   journal_entry_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )
+            .refine()?
+            .execute(params![
+                t.loan_id,
+                t.kind,
+                t.business_date,
+                t.value_date,
+                t.amount_minor,
+                t.principal_minor,
+                t.interest_minor,
+                t.penalty_minor,
+                t.fee_minor,
+                t.reverses_id,
+                t.user_id,
+                t.journal_entry_id,
+                Utc::now().to_rfc3339()
+            ])
+            .refine()?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Marks transaction `id` as reversed by `reversed_by_id` — once.
+    pub fn set_transaction_reversed(&mut self, id: i64, reversed_by_id: i64) -> Result<(), StoreError> {
+        let changed = self
+            .conn()
+            .prepare_cached("UPDATE loan_transaction SET reversed_by_id = ?2 WHERE id = ?1 AND reversed_by_id IS NULL")
+            .refine()?
+            .execute(params![id, reversed_by_id])
+            .refine()?;
+        if changed == 0 {
+            self.loan_transaction(id)?;
+            return Err(StoreError::AlreadyReversed { id });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! Numbered, embedded schema migrations, recorded with a checksum so an
+//! applied migration that was edited afterwards is detected, not re-run.
+
+use crate::error::{Refine, StoreError};
+use chrono::Utc;
+use credgrid_core::ledger::default_chart;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Every migration, in order. Append only; never edit an applied one.
+pub(crate) const MIGRATIONS: &[(u32, &str, &str)] =
+    &[(1, "initial", include_str!("../migrations/001_initial.sql"))];
+
+/// FNV-1a 64 of the migration text: stable across builds and platforms.
+fn checksum(sql: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in sql.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+/// Applies the missing migrations, each in its own transaction, then seeds
+/// the default chart of accounts if the chart is empty. Returns the number
+/// of migrations applied now.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+             checksum INTEGER NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .refine()?;
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    let found: u32 =
+        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0)).refine()?;
+    if found > known {
+        return Err(StoreError::SchemaTooNew { found, known });
+    }
+    let mut applied = 0;
+    for &(version, name, sql) in MIGRATIONS {
+        let recorded: Option<i64> = conn
+            .query_row("SELECT checksum FROM schema_migrations WHERE version = ?1", [version], |r| r.get(0))
+            .optional()
+            .refine()?;
+        match recorded {
+            Some(sum) if sum == checksum(sql) => continue,
+            Some(_) => return Err(StoreError::MigrationEdited { version }),
+            None => {}
+        }
+        let tx = conn.transaction().refine()?;
+        tx.execute_batch(sql).refine()?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
+            params![version, name, checksum(sql), Utc::now().to_rfc3339()],
+        )
+        .refine()?;
+        tx.commit().refine()?;
+        applied += 1;
+    }
+    seed_chart(conn)?;
+    Ok(applied)
+}
+
+fn seed_chart(conn: &mut Connection) -> Result<(), StoreError> {
+    let count: i64 = conn.query_row("SELECT COUNT(*) FROM account", [], |r| r.get(0)).refine()?;
+    if count > 0 {
+        return Ok(());
+    }
+    let tx = conn.transaction().refine()?;
+    for account in default_chart().accounts() {
+        tx.execute(
+            "INSERT INTO account (code, kind, name_key, parent_code) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                account.code.as_str(),
+                account.kind.code(),
+                account.name_key(),
+                account.parent.map(|p| p.as_str().to_string())
+            ],
+        )
+        .refine()?;
+    }
+    tx.commit().refine()
+}

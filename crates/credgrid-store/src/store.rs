@@ -1,0 +1,396 @@
+//! The store handle: one writer thread doing group commit, and a small pool
+//! of read connections beside it (WAL lets readers run while it writes).
+//!
+//! Group commit: callers send write jobs over a bounded channel; the writer
+//! drains up to `BATCH_JOBS_MAX` of them, runs each inside its own SAVEPOINT
+//! of one `BEGIN IMMEDIATE … COMMIT`, commits once (one fsync with
+//! `synchronous=FULL`), and only then answers the callers whose job
+//! succeeded. A job that fails rolls back its savepoint alone; a failed
+//! COMMIT answers every job of the batch with an error. So an acknowledged
+//! write is durable, and a refused one left nothing behind.
+
+use crate::error::{Refine, StoreError};
+use crate::migrate::migrate;
+use rusqlite::Connection;
+use std::cell::Cell;
+use std::ops::Deref;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The most jobs one commit carries.
+pub const BATCH_JOBS_MAX: usize = 512;
+/// The most jobs waiting for the writer; senders block beyond it (backpressure).
+pub const QUEUE_JOBS_MAX: usize = 8192;
+/// Read connections in the pool.
+pub const READERS: usize = 4;
+/// How long a statement waits for a lock held by another process.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A read-only view inside one read transaction (a consistent snapshot).
+/// The typed query methods live on this type (see the table modules).
+pub struct ReadTx<'c> {
+    pub(crate) conn: &'c Connection,
+}
+
+/// A write job's view: every query of `ReadTx` (it sees the job's own
+/// writes) plus the typed write methods.
+pub struct WriteTx<'c> {
+    read: ReadTx<'c>,
+}
+
+impl<'c> Deref for WriteTx<'c> {
+    type Target = ReadTx<'c>;
+    fn deref(&self) -> &ReadTx<'c> {
+        &self.read
+    }
+}
+
+impl WriteTx<'_> {
+    pub(crate) fn conn(&self) -> &Connection {
+        self.read.conn
+    }
+}
+
+/// What a job reports to the writer after running: whether to keep its
+/// savepoint, and how to answer its caller once the batch's fate is known.
+struct Ran {
+    ok: bool,
+    answer: Box<dyn FnOnce(Option<StoreError>) + Send>,
+}
+
+/// A type-erased write job. Called with `Err` when it will not run (the
+/// writer is gone or the batch could not start): it answers its caller.
+type Job = Box<dyn FnOnce(Result<&mut WriteTx<'_>, StoreError>) -> Option<Ran> + Send>;
+
+thread_local! {
+    static ON_WRITER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// An open store. Cheap to clone; all clones share the writer and the pool.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    stats: Arc<Counters>,
+    sender: Option<SyncSender<Job>>,
+    writer: Option<JoinHandle<()>>,
+    readers: ReaderPool,
+}
+
+/// What the writer has done since the store was opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct WriterStats {
+    /// Batches that committed (one fsync each).
+    pub commits: u64,
+    /// Jobs that committed.
+    pub jobs_committed: u64,
+    /// Jobs that returned an error or panicked (rolled back alone).
+    pub jobs_refused: u64,
+    /// Batches whose COMMIT (or transaction) failed.
+    pub batches_failed: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    commits: AtomicU64,
+    jobs_committed: AtomicU64,
+    jobs_refused: AtomicU64,
+    batches_failed: AtomicU64,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the channel ends the writer loop after its last batch.
+        drop(self.sender.take());
+        // A job holding the last clone drops it on the writer thread itself,
+        // which cannot wait for its own end.
+        if let Some(handle) = self.writer.take()
+            && !ON_WRITER.with(Cell::get)
+        {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.inner.path).finish()
+    }
+}
+
+fn configure(conn: &Connection, cache_kib: i64) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT).refine()?;
+    conn.pragma_update(None, "synchronous", "FULL").refine()?;
+    conn.pragma_update(None, "foreign_keys", "ON").refine()?;
+    conn.pragma_update(None, "temp_store", "MEMORY").refine()?;
+    conn.pragma_update(None, "cache_size", -cache_kib).refine()?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens the database at `path`, creating the file if absent, applying
+    /// any missing migrations and seeding the default chart of accounts.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let mut conn = Connection::open(&path).refine()?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).refine()?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::InvalidData { table: "pragma", column: "journal_mode", reason: mode });
+        }
+        // The writer gets a large page cache: the end of day rewrites every active loan.
+        configure(&conn, 128 * 1024)?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).refine()?;
+        migrate(&mut conn)?;
+        let readers = ReaderPool::open(&path, READERS)?;
+        let (sender, receiver) = mpsc::sync_channel::<Job>(QUEUE_JOBS_MAX);
+        let stats = Arc::new(Counters::default());
+        let counters = Arc::clone(&stats);
+        let writer = std::thread::Builder::new()
+            .name("credgrid-writer".into())
+            .spawn(move || writer_loop(conn, receiver, &counters))
+            .map_err(|e| StoreError::CommitFailed { reason: format!("cannot start the writer: {e}") })?;
+        let inner = Inner { path, stats, sender: Some(sender), writer: Some(writer), readers };
+        Ok(Store { inner: Arc::new(inner) })
+    }
+
+    /// Counters of the writer (for benchmarks and tests).
+    pub fn writer_stats(&self) -> WriterStats {
+        let c = &self.inner.stats;
+        WriterStats {
+            commits: c.commits.load(Ordering::Relaxed),
+            jobs_committed: c.jobs_committed.load(Ordering::Relaxed),
+            jobs_refused: c.jobs_refused.load(Ordering::Relaxed),
+            batches_failed: c.batches_failed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `job` in the writer's current batch and blocks until the batch
+    /// committed. `Ok` means durable. An `Err` from the job rolls back the
+    /// job's own writes only. Never call `write` from inside a job.
+    pub fn write<T, E, F>(&self, job: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        if ON_WRITER.with(Cell::get) {
+            return Err(E::from(StoreError::NestedWrite));
+        }
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.write_then(job, move |result| {
+            let _ = tx.send(result);
+        });
+        rx.recv().unwrap_or_else(|_| Err(E::from(StoreError::JobAborted)))
+    }
+
+    /// Like `write`, without blocking: `done` is called with the result on
+    /// the writer thread once the batch's COMMIT returned (keep it short:
+    /// send the result over a channel, e.g. a tokio oneshot). If the job
+    /// panics, `done` is dropped without being called.
+    pub fn write_then<T, E, F, D>(&self, job: F, done: D)
+    where
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        D: FnOnce(Result<T, E>) + Send + 'static,
+    {
+        let job: Job = Box::new(move |tx| {
+            let tx = match tx {
+                Ok(tx) => tx,
+                Err(error) => {
+                    done(Err(E::from(error)));
+                    return None;
+                }
+            };
+            let result = job(tx);
+            let ok = result.is_ok();
+            let answer = Box::new(move |commit_error: Option<StoreError>| match (result, commit_error) {
+                (Ok(_), Some(error)) => done(Err(E::from(error))),
+                (result, _) => done(result),
+            });
+            Some(Ran { ok, answer })
+        });
+        let Some(sender) = &self.inner.sender else {
+            let _ = job(Err(StoreError::WriterGone));
+            return;
+        };
+        match sender.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(job)) => {
+                if let Err(mpsc::SendError(job)) = sender.send(job) {
+                    let _ = job(Err(StoreError::WriterGone));
+                }
+            }
+            Err(TrySendError::Disconnected(job)) => {
+                let _ = job(Err(StoreError::WriterGone));
+            }
+        }
+    }
+
+    /// Runs `query` on a pooled read connection inside one read transaction
+    /// (a consistent snapshot of committed data).
+    pub fn read<T, E, F>(&self, query: F) -> Result<T, E>
+    where
+        F: FnOnce(&ReadTx<'_>) -> Result<T, E>,
+        E: From<StoreError>,
+    {
+        let lease = self.inner.readers.take();
+        let conn = lease.conn();
+        conn.execute_batch("BEGIN").refine().map_err(E::from)?;
+        let result = query(&ReadTx { conn });
+        // A read transaction changed nothing; ending it cannot lose data.
+        let _ = conn.execute_batch("COMMIT");
+        result
+    }
+}
+
+fn writer_loop(conn: Connection, receiver: Receiver<Job>, counters: &Counters) {
+    ON_WRITER.with(|w| w.set(true));
+    let mut batch: Vec<Job> = Vec::with_capacity(BATCH_JOBS_MAX);
+    while let Ok(first) = receiver.recv() {
+        batch.push(first);
+        while batch.len() < BATCH_JOBS_MAX {
+            match receiver.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&conn, &mut batch, counters);
+        assert!(batch.is_empty(), "every job of a batch is answered");
+        assert!(conn.is_autocommit(), "no transaction outlives its batch");
+    }
+}
+
+fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {
+    if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
+        counters.batches_failed.fetch_add(1, Ordering::Relaxed);
+        let reason = error.to_string();
+        for job in batch.drain(..) {
+            let _ = job(Err(StoreError::CommitFailed { reason: reason.clone() }));
+        }
+        return;
+    }
+    let mut answers: Vec<Box<dyn FnOnce(Option<StoreError>) + Send>> = Vec::with_capacity(batch.len());
+    let mut broken: Option<String> = None;
+    for job in batch.drain(..) {
+        if let Some(reason) = &broken {
+            let _ = job(Err(StoreError::CommitFailed { reason: reason.clone() }));
+            continue;
+        }
+        match run_job(conn, job) {
+            Ok(Some(ran)) if ran.ok => answers.push(ran.answer),
+            // A refused job is answered now: nothing of it will be written.
+            Ok(Some(ran)) => {
+                counters.jobs_refused.fetch_add(1, Ordering::Relaxed);
+                (ran.answer)(None);
+            }
+            Ok(None) => {
+                counters.jobs_refused.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(reason) => broken = Some(reason),
+        }
+    }
+    let outcome = match broken {
+        Some(reason) => Err(reason),
+        None => conn.execute_batch("COMMIT").map_err(|e| e.to_string()),
+    };
+    if let Err(reason) = outcome {
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        counters.batches_failed.fetch_add(1, Ordering::Relaxed);
+        for answer in answers {
+            answer(Some(StoreError::CommitFailed { reason: reason.clone() }));
+        }
+        return;
+    }
+    counters.commits.fetch_add(1, Ordering::Relaxed);
+    counters.jobs_committed.fetch_add(answers.len() as u64, Ordering::Relaxed);
+    for answer in answers {
+        answer(None);
+    }
+}
+
+/// Runs one job inside its own savepoint. `Err` means the batch's
+/// transaction can no longer be trusted (SQLite rolled it back, or the
+/// savepoint could not be managed): the whole batch must fail.
+fn run_job(conn: &Connection, job: Job) -> Result<Option<Ran>, String> {
+    conn.execute_batch("SAVEPOINT job").map_err(|e| e.to_string())?;
+    let mut tx = WriteTx { read: ReadTx { conn } };
+    let ran = catch_unwind(AssertUnwindSafe(|| job(Ok(&mut tx))));
+    if conn.is_autocommit() {
+        return Err("the transaction was rolled back by the database".into());
+    }
+    let keep = matches!(&ran, Ok(Some(r)) if r.ok);
+    let end = if keep { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+    conn.execute_batch(end).map_err(|e| e.to_string())?;
+    // A panicking job dropped its answer: its caller sees `JobAborted`.
+    Ok(ran.unwrap_or(None))
+}
+
+/// A fixed pool of read-only connections.
+struct ReaderPool {
+    idle: Mutex<Vec<Connection>>,
+    returned: Condvar,
+}
+
+impl ReaderPool {
+    fn open(path: &Path, count: usize) -> Result<ReaderPool, StoreError> {
+        let mut idle = Vec::with_capacity(count);
+        for _ in 0..count {
+            let conn = Connection::open(path).refine()?;
+            configure(&conn, 16 * 1024)?;
+            conn.pragma_update(None, "query_only", "ON").refine()?;
+            idle.push(conn);
+        }
+        Ok(ReaderPool { idle: Mutex::new(idle), returned: Condvar::new() })
+    }
+
+    fn take(&self) -> Lease<'_> {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(conn) = idle.pop() {
+                return Lease { pool: self, conn: Some(conn) };
+            }
+            idle = self.returned.wait(idle).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// A borrowed read connection, given back on drop (also when a query panics).
+struct Lease<'p> {
+    pool: &'p ReaderPool,
+    conn: Option<Connection>,
+}
+
+impl Lease<'_> {
+    fn conn(&self) -> &Connection {
+        // Present from creation until drop.
+        self.conn.as_ref().unwrap_or_else(|| unreachable!("a lease holds its connection until dropped"))
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            self.pool.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+            self.pool.returned.notify_one();
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Group commit: concurrent writers share commits, every acknowledged job is
+//! durable exactly once, a refused or panicking job leaves nothing behind
+//! while its batch neighbours commit, and long end-of-day jobs work.
+
+mod common;
+
+use common::*;
+use credgrid_core::ledger::{Funds, GlMapping, PostingEvent, RepaymentParts};
+use credgrid_core::{Currency, Money};
+use credgrid_store::{LoanTransactionRow, NewJournalEntry, Store, StoreError, WriteTx};
+use std::sync::mpsc;
+use std::sync::{Arc, Barrier};
+
+type R<T> = Result<T, StoreError>;
+
+/// One repayment: a loan transaction and its three-line journal entry.
+fn repay(tx: &mut WriteTx<'_>, seed: Seed, loan_id: i64, principal: i64, interest: i64) -> R<i64> {
+    let cny = |m| Money::from_minor(m, Currency::CNY);
+    let parts = RepaymentParts { principal: cny(principal), interest: cny(interest), penalty: cny(0), fee: cny(0) };
+    let entry = GlMapping::default().repayment(parts, Funds::Cash).expect("balanced");
+    let meta = NewJournalEntry {
+        business_date: date(2026, 4, 2),
+        event: "repayment".into(),
+        loan_id: Some(loan_id),
+        outlet_id: seed.outlet_a,
+        product_id: Some(seed.product),
+        description: String::new(),
+        reverses_id: None,
+    };
+    let entry_id = tx.insert_journal_entry(&meta, &entry)?;
+    tx.insert_loan_transaction(&LoanTransactionRow {
+        id: 0,
+        loan_id,
+        kind: "repayment".into(),
+        business_date: date(2026, 4, 2),
+        value_date: date(2026, 4, 2),
+        amount_minor: principal + interest,
+        principal_minor: principal,
+        interest_minor: interest,
+        penalty_minor: 0,
+        fee_minor: 0,
+        reversed_by_id: None,
+        reverses_id: None,
+        user_id: seed.user,
+        journal_entry_id: Some(entry_id),
+        created_at: String::new(),
+    })
+}
+
+fn one_loan(store: &Store, seed: Seed) -> i64 {
+    store
+        .write(move |tx: &mut WriteTx<'_>| -> R<i64> {
+            let client = tx.insert_client(&new_client(seed.outlet_a, "Sun Li", "S1"))?;
+            tx.insert_loan(&loan_row(&seed, client, seed.outlet_a, 100_000_000))
+        })
+        .unwrap()
+}
+
+#[test]
+fn eight_threads_of_two_thousand_writes_are_all_durable_exactly_once() {
+    let path = temp_db("eight-threads");
+    let store = Store::open(&path).unwrap();
+    let seed = seed(&store);
+    let loan_id = one_loan(&store, seed);
+    let threads = 8_i64;
+    let per_thread = 2_000_i64;
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (store, barrier) = (store.clone(), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                let mut acknowledged = Vec::new();
+                for i in 0..per_thread {
+                    // The interest part encodes (thread, i) so each write is identifiable.
+                    let marker = t * per_thread + i + 1;
+                    let id = store.write(move |tx: &mut WriteTx<'_>| repay(tx, seed, loan_id, 100, marker)).unwrap();
+                    acknowledged.push((id, marker));
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    let acknowledged: Vec<(i64, i64)> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let stats = store.writer_stats();
+    assert_eq!(stats.jobs_committed, 2 + 16_000, "seed, loan and every repayment");
+    assert!(stats.commits < stats.jobs_committed, "writes shared commits: {stats:?}");
+    drop(store);
+
+    let store = Store::open(&path).unwrap();
+    let stored = store.read(|r| r.loan_transactions(loan_id)).unwrap();
+    assert_eq!(stored.len(), 16_000);
+    let mut markers: Vec<i64> = stored.iter().map(|t| t.interest_minor).collect();
+    markers.sort_unstable();
+    assert_eq!(markers, (1..=16_000).collect::<Vec<_>>(), "each write is there exactly once");
+    for (id, marker) in acknowledged {
+        let row = store.read(|r| r.loan_transaction(id)).unwrap();
+        assert_eq!(row.interest_minor, marker);
+    }
+    assert_eq!(store.read(|r| r.unbalanced_entries(10)).unwrap(), []);
+}
+
+/// Holds the writer inside a job until released, so the jobs queued
+/// meanwhile are drained into one batch.
+fn hold_writer(store: &Store) -> mpsc::Sender<()> {
+    let (release, wait) = mpsc::channel::<()>();
+    let (started, running) = mpsc::channel::<()>();
+    store.write_then(
+        move |_tx: &mut WriteTx<'_>| -> R<()> {
+            started.send(()).ok();
+            wait.recv().ok();
+            Ok(())
+        },
+        |_: R<()>| {},
+    );
+    running.recv().unwrap();
+    release
+}
+
+#[test]
+fn a_refused_job_leaves_nothing_while_its_batch_neighbours_commit() {
+    let store = Store::open(temp_db("refused")).unwrap();
+    let seed = seed(&store);
+    let loan_id = one_loan(&store, seed);
+    let release = hold_writer(&store);
+    let before = store.writer_stats();
+    let (answers, results) = mpsc::channel::<(char, R<i64>)>();
+    for (name, fail) in [('a', false), ('x', true), ('b', false)] {
+        let answers = answers.clone();
+        store.write_then(
+            move |tx: &mut WriteTx<'_>| -> R<i64> {
+                let id = repay(tx, seed, loan_id, 100, if fail { 666 } else { 1 })?;
+                if fail {
+                    return Err(StoreError::Constraint("refused after writing".into()));
+                }
+                Ok(id)
+            },
+            move |r| answers.send((name, r)).unwrap(),
+        );
+    }
+    drop(answers);
+    release.send(()).unwrap();
+    let mut got: Vec<(char, R<i64>)> = results.iter().collect();
+    got.sort_by_key(|(n, _)| *n);
+    assert!(got[0].1.is_ok() && got[1].1.is_ok() && got[2].1.is_err(), "{got:?}");
+    let after = store.writer_stats();
+    // The holder's batch, then one batch for the three queued jobs.
+    assert_eq!(after.commits - before.commits, 2, "{before:?} {after:?}");
+    assert_eq!(after.jobs_refused - before.jobs_refused, 1);
+    let stored = store.read(|r| r.loan_transactions(loan_id)).unwrap();
+    assert_eq!(stored.iter().map(|t| t.interest_minor).collect::<Vec<_>>(), [1, 1]);
+    let journal = store.read(|r| r.loan_journal(loan_id)).unwrap();
+    assert_eq!(journal.len(), 2, "the refused job's journal entry was rolled back too");
+}
+
+#[test]
+fn a_panicking_job_is_aborted_and_the_writer_carries_on() {
+    let store = Store::open(temp_db("panic")).unwrap();
+    let seed = seed(&store);
+    let loan_id = one_loan(&store, seed);
+    let panicked = store.write(move |tx: &mut WriteTx<'_>| -> R<i64> {
+        repay(tx, seed, loan_id, 100, 5)?;
+        panic!("a bug in a use case");
+    });
+    assert!(matches!(panicked, Err(StoreError::JobAborted)));
+    let ok = store.write(move |tx: &mut WriteTx<'_>| repay(tx, seed, loan_id, 100, 7));
+    assert!(ok.is_ok());
+    let stored = store.read(|r| r.loan_transactions(loan_id)).unwrap();
+    assert_eq!(stored.iter().map(|t| t.interest_minor).collect::<Vec<_>>(), [7]);
+}
+
+#[test]
+fn a_write_inside_a_write_is_refused_instead_of_deadlocking() {
+    let store = Store::open(temp_db("nested")).unwrap();
+    let inner = store.clone();
+    let nested = store.write(move |_tx: &mut WriteTx<'_>| -> R<R<()>> {
+        Ok(inner.write(|_tx: &mut WriteTx<'_>| -> R<()> { Ok(()) }))
+    });
+    assert!(matches!(nested, Ok(Err(StoreError::NestedWrite))));
+}
+
+/// The end of day's shape: walk the active book in chunks of 10,000 with
+/// the cursor, rewriting each loan inside one write job per chunk.
+#[test]
+fn long_end_of_day_jobs_walk_the_book_in_chunks() {
+    let store = Store::open(temp_db("eod-chunks")).unwrap();
+    let seed = seed(&store);
+    let loans = 30_000_u32;
+    store
+        .write(move |tx: &mut WriteTx<'_>| -> R<()> {
+            let client = tx.insert_client(&new_client(seed.outlet_a, "Bulk", "B1"))?;
+            for i in 0..loans {
+                tx.insert_loan(&loan_row(&seed, client, seed.outlet_a, 100_000 + i64::from(i)))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let mut cursor = 0_i64;
+    let mut chunks = 0;
+    loop {
+        let (done, last) = store
+            .write(move |tx: &mut WriteTx<'_>| -> R<(usize, i64)> {
+                let chunk = tx.active_loans(cursor, 10_000)?;
+                for mut loan in chunk.clone() {
+                    loan.interest_accrued_minor += 23;
+                    loan.accrued_through = Some(date(2026, 3, 2));
+                    tx.update_loan(&loan)?;
+                }
+                Ok((chunk.len(), chunk.last().map_or(cursor, |l| l.id)))
+            })
+            .unwrap();
+        if done == 0 {
+            break;
+        }
+        chunks += 1;
+        cursor = last;
+    }
+    assert_eq!(chunks, 3);
+    let totals = store.read(|r| r.loan_totals(None)).unwrap();
+    assert_eq!(totals[0].loans, i64::from(loans));
+    assert_eq!(totals[0].interest_accrued_minor, 23 * i64::from(loans));
+}
+
+#[test]
+fn each_posting_rule_is_stored_and_read_back_as_the_same_entry() {
+    let store = Store::open(temp_db("roundtrip")).unwrap();
+    let seed = seed(&store);
+    let mapping = GlMapping::default();
+    let amount = Money::from_minor(12_345, Currency::CNY);
+    let entries: Vec<_> = PostingEvent::ALL
+        .into_iter()
+        .filter_map(|e| mapping.post(e, amount, Funds::Settlement).ok().map(|entry| (e, entry)))
+        .collect();
+    assert_eq!(entries.len(), 11);
+    let originals = entries.clone();
+    let ids = store
+        .write(move |tx: &mut WriteTx<'_>| -> R<Vec<i64>> {
+            let mut ids = Vec::new();
+            for (event, entry) in &entries {
+                let meta = NewJournalEntry {
+                    business_date: date(2026, 3, 2),
+                    event: event.code().into(),
+                    loan_id: None,
+                    outlet_id: seed.outlet_b,
+                    product_id: None,
+                    description: String::new(),
+                    reverses_id: None,
+                };
+                ids.push(tx.insert_journal_entry(&meta, entry)?);
+            }
+            Ok(ids)
+        })
+        .unwrap();
+    for (id, (event, entry)) in ids.into_iter().zip(originals) {
+        let row = store.read(|r| r.journal_entry(id)).unwrap();
+        assert_eq!(row.event, event.code());
+        assert_eq!(row.to_core(|_| 2).unwrap(), entry);
+    }
+}
