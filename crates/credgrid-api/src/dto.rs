@@ -19,7 +19,25 @@ pub const INTEREST_PERIODS: &[&str] = &["installment", "daily"];
 pub const DAYS_IN_YEAR: &[&str] = &["360", "364", "365", "actual"];
 pub const DAYS_IN_MONTH: &[&str] = &["actual", "30"];
 pub const ROUNDING_MODES: &[&str] = &["half_even", "half_up", "down", "up"];
-pub const ALLOCATION_BUCKETS: &[&str] = &["penalty", "fee", "interest", "principal"];
+/// The allocation buckets of `credgrid_core::allocation`, by their stable names.
+pub const ALLOCATION_BUCKETS: &[&str] = &[
+    "penalty",
+    "fee",
+    "overdue_interest",
+    "overdue_principal",
+    "due_interest",
+    "due_principal",
+];
+/// The statuses a loan goes through.
+pub const LOAN_STATUSES: &[&str] = &[
+    "application",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "disbursed",
+    "closed",
+    "written_off",
+];
 pub const PREPAYMENTS: &[&str] = &["shorten_term", "lower_installment"];
 /// The most installments a loan may have (weekly over 30 years).
 pub const INSTALLMENTS_MAX: u32 = 1560;
@@ -28,7 +46,10 @@ pub const CODE_LEN_MAX: usize = 32;
 
 /// A rate fraction (0.12) as the percentage string the API speaks (`"12"`).
 pub fn percent_text(fraction: Decimal) -> String {
-    fraction.checked_mul(Decimal::ONE_HUNDRED).map(|p| p.normalize().to_string()).unwrap_or_default()
+    fraction
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .map(|p| p.normalize().to_string())
+        .unwrap_or_default()
 }
 
 fn money_text(m: &Money) -> String {
@@ -64,14 +85,21 @@ pub fn new_client(mut f: Fields) -> Result<NewClient, ApiError> {
     };
     f.finish()?;
     if client.id_country.len() != 2 || !client.id_country.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(ApiError::invalid("id_country", "must be two capital letters (ISO 3166 alpha-2)"));
+        return Err(ApiError::invalid(
+            "id_country",
+            "must be two capital letters (ISO 3166 alpha-2)",
+        ));
     }
     Ok(client)
 }
 
 fn currency(f: &mut Fields) -> Result<Currency, ApiError> {
     let code = f.req_str("currency", 3)?;
-    let digits = f.opt_u32("currency_digits", 0, u32::from(credgrid_core::money::CURRENCY_DIGITS_MAX))?;
+    let digits = f.opt_u32(
+        "currency_digits",
+        0,
+        u32::from(credgrid_core::money::CURRENCY_DIGITS_MAX),
+    )?;
     let digits = u8::try_from(digits.unwrap_or(2)).unwrap_or(2);
     Currency::new(&code, digits).map_err(|e| ApiError::invalid("currency", e))
 }
@@ -79,11 +107,20 @@ fn currency(f: &mut Fields) -> Result<Currency, ApiError> {
 fn product_terms(f: &mut Fields) -> Result<(u32, u32, u32, Decimal, Decimal, Decimal), ApiError> {
     let installments_min = f.req_u32("installments_min", 1, INSTALLMENTS_MAX)?;
     let installments_max = f.req_u32("installments_max", 1, INSTALLMENTS_MAX)?;
-    let installments_default = f.opt_u32("installments_default", 1, INSTALLMENTS_MAX)?.unwrap_or(installments_min);
+    let installments_default = f
+        .opt_u32("installments_default", 1, INSTALLMENTS_MAX)?
+        .unwrap_or(installments_min);
     let rate_min = f.req_percent("annual_rate_min")?;
     let rate_max = f.req_percent("annual_rate_max")?;
     let rate_default = f.opt_percent("annual_rate_default")?.unwrap_or(rate_min);
-    Ok((installments_min, installments_max, installments_default, rate_min, rate_max, rate_default))
+    Ok((
+        installments_min,
+        installments_max,
+        installments_default,
+        rate_min,
+        rate_max,
+        rate_default,
+    ))
 }
 
 /// `POST /products`: required fields first, then the conventions with their defaults.
@@ -112,21 +149,47 @@ pub fn new_product(mut f: Fields) -> Result<NewProduct, ApiError> {
         method: f.opt_enum("method", METHODS)?.unwrap_or_else(|| "annuity".into()),
         every: f.opt_u32("every", 1, 366)?.unwrap_or(1),
         unit: f.opt_enum("unit", UNITS)?.unwrap_or_else(|| "months".into()),
-        interest_period: f.opt_enum("interest_period", INTEREST_PERIODS)?.unwrap_or_else(|| "installment".into()),
-        days_in_year: f.opt_enum("days_in_year", DAYS_IN_YEAR)?.unwrap_or_else(|| "365".into()),
-        days_in_month: f.opt_enum("days_in_month", DAYS_IN_MONTH)?.unwrap_or_else(|| "actual".into()),
-        rounding_mode: f.opt_enum("rounding_mode", ROUNDING_MODES)?.unwrap_or_else(|| "half_even".into()),
+        interest_period: f
+            .opt_enum("interest_period", INTEREST_PERIODS)?
+            .unwrap_or_else(|| "installment".into()),
+        days_in_year: f
+            .opt_enum("days_in_year", DAYS_IN_YEAR)?
+            .unwrap_or_else(|| "365".into()),
+        days_in_month: f
+            .opt_enum("days_in_month", DAYS_IN_MONTH)?
+            .unwrap_or_else(|| "actual".into()),
+        rounding_mode: f
+            .opt_enum("rounding_mode", ROUNDING_MODES)?
+            .unwrap_or_else(|| "half_even".into()),
         installment_multiple: multiple.map(|m| m.money(currency)).transpose()?,
-        grace_principal_periods: f.opt_u32("grace_principal_periods", 0, INSTALLMENTS_MAX)?.unwrap_or(0),
-        grace_interest_periods: f.opt_u32("grace_interest_periods", 0, INSTALLMENTS_MAX)?.unwrap_or(0),
+        grace_principal_periods: f
+            .opt_u32("grace_principal_periods", 0, INSTALLMENTS_MAX)?
+            .unwrap_or(0),
+        grace_interest_periods: f
+            .opt_u32("grace_interest_periods", 0, INSTALLMENTS_MAX)?
+            .unwrap_or(0),
         penalty_uplift: f.opt_percent("penalty_uplift")?.unwrap_or(Decimal::new(5, 1)),
         compound_interest: f.opt_bool("compound_interest")?.unwrap_or(false),
-        allocation_order: f.opt_enum_list("allocation_order", ALLOCATION_BUCKETS)?.unwrap_or_default(),
+        allocation_order: allocation_order(&mut f)?,
         disbursement_fee_flat: fee_flat.map_or(Ok(Money::zero(currency)), |a| a.money(currency))?,
         disbursement_fee_rate: f.opt_percent("disbursement_fee_rate")?.unwrap_or(Decimal::ZERO),
     };
     f.finish()?;
     Ok(product)
+}
+
+/// Empty (the default order) or a permutation of all six buckets.
+fn allocation_order(f: &mut Fields) -> Result<Vec<String>, ApiError> {
+    let order = f
+        .opt_enum_list("allocation_order", ALLOCATION_BUCKETS)?
+        .unwrap_or_default();
+    if !order.is_empty() && order.len() != ALLOCATION_BUCKETS.len() {
+        return Err(ApiError::invalid(
+            "allocation_order",
+            "list all six buckets, or none for the default order",
+        ));
+    }
+    Ok(order)
 }
 
 /// `POST /loans`, before the product's currency is known.
@@ -174,7 +237,11 @@ impl ApplicationRequest {
 
 /// A body with only a reason, required or not (`approve`, `reject`, `withdraw`, `write-off`, reversal).
 pub fn reason(mut f: Fields, required: bool) -> Result<Option<String>, ApiError> {
-    let reason = if required { Some(f.req_str("reason", TEXT_LEN_MAX)?) } else { f.opt_str("reason", TEXT_LEN_MAX)? };
+    let reason = if required {
+        Some(f.req_str("reason", TEXT_LEN_MAX)?)
+    } else {
+        f.opt_str("reason", TEXT_LEN_MAX)?
+    };
     f.finish()?;
     Ok(reason)
 }
@@ -325,6 +392,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn allocation_bucket_names_are_the_cores() {
+        use credgrid_core::allocation::AllocationBucket;
+        let core: Vec<&str> = AllocationBucket::ALL.iter().map(|b| b.name()).collect();
+        assert_eq!(core, ALLOCATION_BUCKETS);
+        let partial = json!({"code": "X", "name": "X", "currency": "CNY", "amount_min": "1", "amount_max": "5",
+            "installments_min": 1, "installments_max": 2, "annual_rate_min": "1", "annual_rate_max": "2",
+            "allocation_order": ["fee", "penalty"]});
+        let e = new_product(Fields::from_value(partial).unwrap()).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("allocation_order"));
+    }
+
+    #[test]
     fn rates_round_trip_between_percent_and_fraction() {
         // The calculator convention: "12" means 12 % a year.
         for text in ["12", "7.25", "0", "0.5"] {
@@ -340,8 +419,14 @@ mod tests {
             "annual_rate_max": "18"});
         let p = new_product(Fields::from_value(body).unwrap()).unwrap();
         assert_eq!((p.amount_min.minor(), p.amount_max.minor()), (100_000, 5_000_000));
-        assert_eq!((p.installments_default, p.annual_rate_default), (3, Decimal::new(6, 2)));
-        assert_eq!((p.method.as_str(), p.unit.as_str(), p.every), ("annuity", "months", 1));
+        assert_eq!(
+            (p.installments_default, p.annual_rate_default),
+            (3, Decimal::new(6, 2))
+        );
+        assert_eq!(
+            (p.method.as_str(), p.unit.as_str(), p.every),
+            ("annuity", "months", 1)
+        );
         assert_eq!(p.penalty_uplift, Decimal::new(5, 1));
     }
 

@@ -377,7 +377,11 @@ fn whole(value: &Value, field: &str, min: u32, max: u32) -> Result<u32, DocError
 }
 
 fn decimal(value: &Value, field: &str) -> Result<Decimal, DocError> {
-    parse_plain_decimal(string(value, field)?).map_err(|e| match e {
+    // A JSON number would have passed through binary floating point: refused.
+    let text = value
+        .as_str()
+        .ok_or_else(|| DocError::new(field, Problem::NotADecimal))?;
+    parse_plain_decimal(text).map_err(|e| match e {
         MoneyError::Overflow => DocError::new(field, Problem::TooLarge),
         _ => DocError::new(field, Problem::NotADecimal),
     })
@@ -615,7 +619,7 @@ pub fn schedule_table(schedule: &Schedule, locale: Locale) -> String {
         totals.total.to_major_string(),
         String::new(),
     ]);
-    let width = |column: usize| lines.iter().map(|l| l[column].chars().count()).max().unwrap_or(0);
+    let width = |column: usize| lines.iter().map(|l| display_width(&l[column])).max().unwrap_or(0);
     let widths: Vec<usize> = (0..6).map(width).collect();
     let mut out = String::new();
     for line in &lines {
@@ -623,7 +627,7 @@ pub fn schedule_table(schedule: &Schedule, locale: Locale) -> String {
             .iter()
             .enumerate()
             .map(|(c, cell)| {
-                let pad = " ".repeat(widths[c].saturating_sub(cell.chars().count()));
+                let pad = " ".repeat(widths[c].saturating_sub(display_width(cell)));
                 if c == 1 {
                     format!("{cell}{pad}")
                 } else {
@@ -634,4 +638,11 @@ pub fn schedule_table(schedule: &Schedule, locale: Locale) -> String {
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
     }
     out
+}
+
+/// Terminal columns of `text`: East Asian wide characters (Chinese column
+/// headers) take two.
+fn display_width(text: &str) -> usize {
+    let wide = |c: char| matches!(u32::from(c), 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6);
+    text.chars().map(|c| if wide(c) { 2 } else { 1 }).sum()
 }

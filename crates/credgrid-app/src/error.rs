@@ -15,7 +15,12 @@ pub enum AppError {
     NotFound { entity: &'static str, id: String },
     /// The entity exists but is not in a state that allows the action.
     #[error("{entity} {id} is {state}: {action} is not allowed")]
-    InvalidState { entity: &'static str, id: String, state: String, action: &'static str },
+    InvalidState {
+        entity: &'static str,
+        id: String,
+        state: String,
+        action: &'static str,
+    },
     /// Another active client already holds this identity number.
     #[error("id_number: another active client already has this identity number")]
     DuplicateIdentity,
@@ -48,10 +53,16 @@ impl AppError {
     }
 
     pub fn invalid(field: impl fmt::Display, reason: impl fmt::Display) -> AppError {
-        AppError::Invalid { field: field.to_string(), reason: reason.to_string() }
+        AppError::Invalid {
+            field: field.to_string(),
+            reason: reason.to_string(),
+        }
     }
 
     pub fn not_found(entity: &'static str, id: impl fmt::Display) -> AppError {
-        AppError::NotFound { entity, id: id.to_string() }
+        AppError::NotFound {
+            entity,
+            id: id.to_string(),
+        }
     }
 }

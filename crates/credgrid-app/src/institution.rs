@@ -1,215 +1,285 @@
 //! The institution handle: every use case of the lending core, one method each.
+//!
+//! Reads run on the store's reader pool; every change is one write job,
+//! group-committed and acknowledged only once durable. Loan operations live
+//! in `lending.rs`, the end of day in `eod.rs`, the books in `books.rs`.
 
 use crate::error::AppError;
 use crate::model::*;
+use crate::terms::{ProductRules, check_name, product_row, product_view};
+use crate::views::{client_view, node_view};
 use chrono::NaiveDate;
+use credgrid_core::classification::{ClassificationConfig, Classifier};
+use credgrid_core::identity::validator_for;
+use credgrid_store::{NewClientRow, ReadTx, Store, WriteTx};
 use std::path::Path;
+use std::sync::Arc;
 
 /// An open institution: its store and settings. Cheap to clone and share
 /// between threads (the API holds one).
 #[derive(Clone)]
 pub struct Institution {
-    _private: (),
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Store,
+    pub(crate) classifier: Classifier,
 }
 
 /// Progress of a long job (end of day, generation): `(done, total)`.
 pub type ProgressFn<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
-fn pending<T>() -> Result<T, AppError> {
-    Err(AppError::Internal("not built yet".into()))
-}
+/// The user every new institution starts with (the administrator).
+pub const ADMIN_USER_ID: i64 = 1;
+
+const NODE_KINDS: [&str; 3] = ["institution", "branch", "outlet"];
+const CLIENT_KINDS: [&str; 3] = ["individual", "household", "business"];
+/// The longest phone number or address accepted.
+const CONTACT_LEN_MAX: usize = 200;
 
 impl Institution {
     /// Opens (creating and migrating if needed) the institution at `path`.
     /// A new database gets a root node, the default chart of accounts, an
     /// administrator user (id 1) and a business date of `initial_date`.
-    pub fn open(_path: &Path, _initial_date: NaiveDate) -> Result<Institution, AppError> {
-        pending()
+    pub fn open(path: &Path, initial_date: NaiveDate) -> Result<Institution, AppError> {
+        let store = Store::open(path)?;
+        let classifier = Classifier::new(ClassificationConfig::default())
+            .map_err(|e| AppError::Internal(format!("classification defaults: {e}")))?;
+        let institution = Institution {
+            inner: Arc::new(Inner { store, classifier }),
+        };
+        institution.bootstrap(initial_date)?;
+        Ok(institution)
+    }
+
+    fn bootstrap(&self, initial_date: NaiveDate) -> Result<(), AppError> {
+        self.inner.store.write(move |tx| -> Result<(), AppError> {
+            if tx.business_date()?.is_some() {
+                return Ok(());
+            }
+            let root = match tx.org_nodes()?.into_iter().find(|n| n.parent_id.is_none()) {
+                Some(node) => node.id,
+                None => tx.insert_org_node(None, "institution", "HQ", "Head office")?,
+            };
+            if tx.app_user(ADMIN_USER_ID).is_err() {
+                tx.insert_app_user(root, "admin", "Administrator", "administrator")?;
+            }
+            tx.set_business_date(initial_date, Some(root))?;
+            Ok(())
+        })
+    }
+
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&ReadTx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
+        self.inner.store.read(f)
+    }
+
+    pub(crate) fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut WriteTx<'_>, &Inner) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let inner = Arc::clone(&self.inner);
+        self.inner.store.write(move |tx| f(tx, &inner))
     }
 
     pub fn business_date(&self) -> Result<NaiveDate, AppError> {
-        pending()
+        self.read(|r| business_date(r))
     }
 
     // Organisation.
     pub fn create_node(
         &self,
-        _actor: Actor,
-        _parent_id: i64,
-        _kind: &str,
-        _code: &str,
-        _name: &str,
+        actor: Actor,
+        parent_id: i64,
+        kind: &str,
+        code: &str,
+        name: &str,
     ) -> Result<NodeView, AppError> {
-        pending()
+        if !NODE_KINDS.contains(&kind) || kind == "institution" {
+            return Err(AppError::invalid("kind", "must be branch or outlet"));
+        }
+        let code_ok = !code.is_empty()
+            && code.len() <= 32
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !code_ok {
+            return Err(AppError::invalid(
+                "code",
+                "must be 1 to 32 letters, digits, '-' or '_'",
+            ));
+        }
+        check_name("name", name)?;
+        let (kind, code, name) = (kind.to_string(), code.to_string(), name.trim().to_string());
+        self.write(move |tx, _| {
+            require_user(tx, actor)?;
+            let parent = tx
+                .org_node(parent_id)
+                .map_err(|_| AppError::not_found("node", parent_id))?;
+            if parent.kind == "outlet" {
+                return Err(AppError::invalid(
+                    "parent_id",
+                    "an outlet cannot have nodes below it",
+                ));
+            }
+            if kind == "branch" && parent.kind != "institution" {
+                return Err(AppError::invalid(
+                    "parent_id",
+                    "a branch belongs to the institution",
+                ));
+            }
+            let id = tx.insert_org_node(Some(parent_id), &kind, &code, &name)?;
+            Ok(node_view(tx.org_node(id)?))
+        })
     }
+
     pub fn list_nodes(&self) -> Result<Vec<NodeView>, AppError> {
-        pending()
+        self.read(|r| Ok(r.org_nodes()?.into_iter().map(node_view).collect()))
     }
 
     // Clients.
-    pub fn create_client(&self, _actor: Actor, _client: NewClient) -> Result<ClientView, AppError> {
-        pending()
+    pub fn create_client(&self, actor: Actor, client: NewClient) -> Result<ClientView, AppError> {
+        let new = validate_client(client)?;
+        self.write(move |tx, _| {
+            require_user(tx, actor)?;
+            require_outlet(tx, new.outlet_id, "outlet_id")?;
+            let created_on = business_date(tx)?;
+            let id = tx.insert_client(&NewClientRow { created_on, ..new })?;
+            Ok(client_view(tx.client(id)?))
+        })
     }
-    pub fn client(&self, _id: i64) -> Result<ClientView, AppError> {
-        pending()
+
+    pub fn client(&self, id: i64) -> Result<ClientView, AppError> {
+        self.read(|r| {
+            Ok(client_view(
+                r.client(id).map_err(|_| AppError::not_found("client", id))?,
+            ))
+        })
     }
-    pub fn list_clients(&self, _query: Option<&str>, _page: PageRequest) -> Result<Page<ClientView>, AppError> {
-        pending()
+
+    pub fn list_clients(&self, query: Option<&str>, page: PageRequest) -> Result<Page<ClientView>, AppError> {
+        let limit = page_limit(page)?;
+        let query = query.map(str::trim).filter(|q| !q.is_empty());
+        self.read(|r| {
+            let rows = r.clients(page.after_id, limit + 1, query)?;
+            Ok(paginate(
+                rows.into_iter().map(client_view).collect(),
+                limit,
+                |c| c.id,
+            ))
+        })
     }
 
     // Products.
-    pub fn create_product(&self, _actor: Actor, _product: NewProduct) -> Result<ProductView, AppError> {
-        pending()
-    }
-    pub fn product(&self, _id: i64) -> Result<ProductView, AppError> {
-        pending()
-    }
-    pub fn list_products(&self, _page: PageRequest) -> Result<Page<ProductView>, AppError> {
-        pending()
-    }
-
-    // Loans: lifecycle.
-    pub fn apply(&self, _actor: Actor, _application: LoanApplication) -> Result<LoanView, AppError> {
-        pending()
-    }
-    pub fn approve(&self, _actor: Actor, _loan_id: i64, _reason: Option<String>) -> Result<LoanView, AppError> {
-        pending()
-    }
-    pub fn reject(&self, _actor: Actor, _loan_id: i64, _reason: String) -> Result<LoanView, AppError> {
-        pending()
-    }
-    pub fn withdraw(&self, _actor: Actor, _loan_id: i64, _reason: String) -> Result<LoanView, AppError> {
-        pending()
-    }
-    /// Disburses on the business date: generates the schedule and posts the
-    /// disbursement (and any disbursement fee) to the ledger.
-    pub fn disburse(
-        &self,
-        _actor: Actor,
-        _loan_id: i64,
-        _key: Option<IdempotencyKey>,
-    ) -> Result<LoanView, AppError> {
-        pending()
-    }
-    pub fn loan(&self, _id: i64) -> Result<LoanView, AppError> {
-        pending()
-    }
-    pub fn list_loans(&self, _status: Option<&str>, _page: PageRequest) -> Result<Page<LoanView>, AppError> {
-        pending()
-    }
-    pub fn loan_transactions(&self, _loan_id: i64) -> Result<Vec<TransactionView>, AppError> {
-        pending()
-    }
-    pub fn loan_events(&self, _loan_id: i64) -> Result<Vec<LoanEventView>, AppError> {
-        pending()
+    pub fn create_product(&self, actor: Actor, product: NewProduct) -> Result<ProductView, AppError> {
+        self.write(move |tx, _| {
+            require_user(tx, actor)?;
+            let row = product_row(&product, business_date(tx)?)?;
+            let id = tx.insert_product(&row)?;
+            product_view(&tx.product(id)?)
+        })
     }
 
-    // Loans: money.
-    /// Records a repayment. With a key, a retry returns the first result and
-    /// the same key with another request is refused.
-    pub fn repay(
-        &self,
-        _actor: Actor,
-        _loan_id: i64,
-        _repayment: Repayment,
-        _key: Option<IdempotencyKey>,
-    ) -> Result<TransactionView, AppError> {
-        pending()
-    }
-    /// Reverses a repayment: reversing entries, everything after it recomputed.
-    pub fn reverse(
-        &self,
-        _actor: Actor,
-        _loan_id: i64,
-        _transaction_id: i64,
-        _reason: String,
-        _key: Option<IdempotencyKey>,
-    ) -> Result<TransactionView, AppError> {
-        pending()
-    }
-    pub fn charge_fee(
-        &self,
-        _actor: Actor,
-        _loan_id: i64,
-        _amount: credgrid_core::Money,
-        _reason: String,
-        _key: Option<IdempotencyKey>,
-    ) -> Result<TransactionView, AppError> {
-        pending()
-    }
-    pub fn write_off(
-        &self,
-        _actor: Actor,
-        _loan_id: i64,
-        _reason: String,
-        _key: Option<IdempotencyKey>,
-    ) -> Result<TransactionView, AppError> {
-        pending()
-    }
-    pub fn recover(
-        &self,
-        _actor: Actor,
-        _loan_id: i64,
-        _amount: credgrid_core::Money,
-        _key: Option<IdempotencyKey>,
-    ) -> Result<TransactionView, AppError> {
-        pending()
+    pub fn product(&self, id: i64) -> Result<ProductView, AppError> {
+        self.read(|r| product_view(&r.product(id).map_err(|_| AppError::not_found("product", id))?))
     }
 
-    // Books.
-    pub fn trial_balance(&self, _as_of: NaiveDate, _node_id: Option<i64>) -> Result<TrialBalance, AppError> {
-        pending()
-    }
-
-    /// The chart of accounts.
-    pub fn accounts(&self) -> Result<Vec<AccountView>, AppError> {
-        pending()
-    }
-    /// Journal entries with an id greater than `after_id`, oldest first.
-    pub fn journal(&self, _after_id: i64, _limit: u32) -> Result<Vec<JournalEntryView>, AppError> {
-        pending()
-    }
-    /// The journal entries of one loan.
-    pub fn loan_journal(&self, _loan_id: i64) -> Result<Vec<JournalEntryView>, AppError> {
-        pending()
-    }
-    /// Outstanding, overdue, PAR and classification per outlet and product,
-    /// as of the last closed business date.
-    pub fn portfolio(&self, _node_id: Option<i64>) -> Result<PortfolioReport, AppError> {
-        pending()
-    }
-
-    // End of day.
-    /// Closes business dates up to and including `through` (default: the
-    /// current one) and opens the next. Idempotent and restartable.
-    pub fn run_eod(&self, _actor: Actor, _through: Option<NaiveDate>, _progress: ProgressFn<'_>) -> Result<EodSummary, AppError> {
-        pending()
-    }
-
-    /// Builds a synthetic portfolio of `spec.loans` disbursed loans in bulk
-    /// (for benchmarks): clients, loans, schedules, the disbursement
-    /// postings (aggregated per outlet and product). The books stay
-    /// consistent: `check` passes afterwards.
-    pub fn generate_portfolio(
-        &self,
-        _actor: Actor,
-        _spec: PortfolioSpec,
-        _progress: ProgressFn<'_>,
-    ) -> Result<GenerateSummary, AppError> {
-        pending()
-    }
-
-    /// Verifies the invariants; the first violation as an error.
-    pub fn check(&self) -> Result<CheckReport, AppError> {
-        pending()
+    pub fn list_products(&self, page: PageRequest) -> Result<Page<ProductView>, AppError> {
+        let limit = page_limit(page)?;
+        self.read(|r| {
+            let rows = r.products(page.after_id, limit + 1)?;
+            let views = rows.iter().map(product_view).collect::<Result<Vec<_>, _>>()?;
+            Ok(paginate(views, limit, |p| p.id))
+        })
     }
 }
 
-/// What `check` verified.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct CheckReport {
-    pub entries_checked: u64,
-    pub loans_checked: u64,
-    /// Empty when every invariant holds; otherwise the violations, first first.
-    pub violations: Vec<String>,
+/// The current business date of the institution.
+pub(crate) fn business_date(r: &ReadTx<'_>) -> Result<NaiveDate, AppError> {
+    r.business_date()?
+        .ok_or_else(|| AppError::Internal("the institution has no business date".into()))
+}
+
+/// The acting user must exist (login and roles come with issue 4).
+pub(crate) fn require_user(r: &ReadTx<'_>, actor: Actor) -> Result<(), AppError> {
+    r.app_user(actor.user_id)
+        .map(|_| ())
+        .map_err(|_| AppError::invalid("user", format!("user {} does not exist", actor.user_id)))
+}
+
+pub(crate) fn require_outlet(r: &ReadTx<'_>, id: i64, field: &str) -> Result<(), AppError> {
+    match r.org_node(id) {
+        Ok(node) if node.kind == "outlet" => Ok(()),
+        Ok(_) => Err(AppError::invalid(field, "must be an outlet")),
+        Err(_) => Err(AppError::invalid(field, format!("outlet {id} does not exist"))),
+    }
+}
+
+pub(crate) fn page_limit(page: PageRequest) -> Result<u32, AppError> {
+    if page.limit == 0 || page.limit > PAGE_LIMIT_MAX {
+        return Err(AppError::invalid(
+            "limit",
+            format!("must be 1 to {PAGE_LIMIT_MAX}"),
+        ));
+    }
+    if page.after_id < 0 {
+        return Err(AppError::invalid("after_id", "must not be negative"));
+    }
+    Ok(page.limit)
+}
+
+/// Cuts a list fetched with `limit + 1` rows into a page and its cursor.
+pub(crate) fn paginate<T>(mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> i64) -> Page<T> {
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_after_id = if more { items.last().map(id) } else { None };
+    Page { items, next_after_id }
+}
+
+fn optional_contact(field: &str, value: Option<String>) -> Result<Option<String>, AppError> {
+    let Some(value) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if value.chars().count() > CONTACT_LEN_MAX || value.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            field,
+            format!("must be at most {CONTACT_LEN_MAX} printable characters"),
+        ));
+    }
+    Ok(Some(value))
+}
+
+fn validate_client(c: NewClient) -> Result<NewClientRow, AppError> {
+    if !CLIENT_KINDS.contains(&c.kind.as_str()) {
+        return Err(AppError::invalid(
+            "kind",
+            "must be individual, household or business",
+        ));
+    }
+    check_name("name", &c.name)?;
+    let country = c.id_country.trim().to_ascii_uppercase();
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(AppError::invalid(
+            "id_country",
+            "must be a two-letter country code (CN, MX, …)",
+        ));
+    }
+    let normalized = validator_for(&country)
+        .validate(&c.id_number)
+        .map_err(|e| AppError::invalid("id_number", e))?;
+    Ok(NewClientRow {
+        outlet_id: c.outlet_id,
+        kind: c.kind,
+        name: c.name.trim().to_string(),
+        id_country: country,
+        id_number: normalized.number,
+        phone: optional_contact("phone", c.phone)?,
+        address: optional_contact("address", c.address)?,
+        created_on: NaiveDate::MIN,
+    })
+}
+
+/// Loads and parses a loan's product.
+pub(crate) fn product_rules(r: &ReadTx<'_>, product_id: i64) -> Result<ProductRules, AppError> {
+    ProductRules::from_row(&r.product(product_id)?)
 }

@@ -4,10 +4,17 @@
 //! transaction (group-committed: acknowledged only once durable). Commands are
 //! dated by the institution's business date, never the wall clock.
 
+mod books;
+mod codec;
+mod eod;
 pub mod error;
+mod generate;
 pub mod institution;
+mod lending;
 pub mod model;
+mod terms;
+mod views;
 
 pub use error::AppError;
-pub use institution::{CheckReport, Institution, ProgressFn};
+pub use institution::{ADMIN_USER_ID, Institution, ProgressFn};
 pub use model::*;

@@ -32,7 +32,10 @@ pub const PAGE_LIMIT_DEFAULT: u32 = 50;
 
 impl Default for PageRequest {
     fn default() -> Self {
-        PageRequest { after_id: 0, limit: PAGE_LIMIT_DEFAULT }
+        PageRequest {
+            after_id: 0,
+            limit: PAGE_LIMIT_DEFAULT,
+        }
     }
 }
 
@@ -361,4 +364,13 @@ pub struct GenerateSummary {
     pub clients: u64,
     pub loans: u64,
     pub principal_minor: i64,
+}
+
+/// What `check` verified.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct CheckReport {
+    pub entries_checked: u64,
+    pub loans_checked: u64,
+    /// Empty when every invariant holds; otherwise the violations, first first.
+    pub violations: Vec<String>,
 }

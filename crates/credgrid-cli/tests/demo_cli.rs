@@ -54,7 +54,11 @@ fn describe(output: &Output) -> String {
 /// The portfolio report as JSON (`report portfolio --format json`).
 fn portfolio(db: &Path) -> serde_json::Value {
     let output = credgrid(&["report", "portfolio", "--format", "json"], db);
-    assert!(output.status.success(), "report portfolio failed: {}", describe(&output));
+    assert!(
+        output.status.success(),
+        "report portfolio failed: {}",
+        describe(&output)
+    );
     serde_json::from_slice(&output.stdout).expect("the portfolio report is JSON")
 }
 
@@ -85,8 +89,14 @@ fn a_small_demo_builds_books_that_pass_check_with_active_and_overdue_loans() {
 
     let report = portfolio(&db);
     assert!(total(&report, "loans_active") > 0, "no active loans: {report}");
-    assert!(total(&report, "principal_outstanding") > 0, "nothing outstanding: {report}");
-    assert!(total(&report, "principal_overdue") > 0, "no loan overdue after a year: {report}");
+    assert!(
+        total(&report, "principal_outstanding") > 0,
+        "nothing outstanding: {report}"
+    );
+    assert!(
+        total(&report, "principal_overdue") > 0,
+        "no loan overdue after a year: {report}"
+    );
 }
 
 #[test]
@@ -107,8 +117,15 @@ fn demo_refuses_to_replace_a_file_it_did_not_make_unless_told() {
     std::fs::write(&db, b"somebody's books").expect("write a file");
     let demo = credgrid(&["demo", "--no-serve", "--clients", "10"], &db);
     assert_eq!(demo.status.code(), Some(2), "{}", describe(&demo));
-    assert!(String::from_utf8_lossy(&demo.stderr).contains("--fresh"), "{}", describe(&demo));
-    assert_eq!(std::fs::read(&db).expect("the file is still there"), b"somebody's books");
+    assert!(
+        String::from_utf8_lossy(&demo.stderr).contains("--fresh"),
+        "{}",
+        describe(&demo)
+    );
+    assert_eq!(
+        std::fs::read(&db).expect("the file is still there"),
+        b"somebody's books"
+    );
 }
 
 #[test]
@@ -130,7 +147,11 @@ fn demo_rejects_a_client_count_out_of_range_naming_the_flag() {
     for clients in ["0", "200001"] {
         let demo = credgrid(&["demo", "--no-serve", "--clients", clients], &db);
         assert_eq!(demo.status.code(), Some(2), "{}", describe(&demo));
-        assert!(String::from_utf8_lossy(&demo.stderr).contains("--clients"), "{}", describe(&demo));
+        assert!(
+            String::from_utf8_lossy(&demo.stderr).contains("--clients"),
+            "{}",
+            describe(&demo)
+        );
         assert!(!db.exists(), "nothing is created for a refused command");
     }
 }
@@ -140,21 +161,45 @@ fn a_generated_portfolio_passes_check_and_is_not_generated_twice_by_accident() {
     let scratch = Scratch::new("generate");
     let db = scratch.file("bench.db");
     let generate = credgrid(&["generate", "--loans", "2000", "--seed", "3"], &db);
-    assert!(generate.status.success(), "generate failed: {}", describe(&generate));
-    assert!(String::from_utf8_lossy(&generate.stdout).contains("generated 2000 loans"), "{}", describe(&generate));
+    assert!(
+        generate.status.success(),
+        "generate failed: {}",
+        describe(&generate)
+    );
+    assert!(
+        String::from_utf8_lossy(&generate.stdout).contains("generated 2000 loans"),
+        "{}",
+        describe(&generate)
+    );
     let check = credgrid(&["check"], &db);
     assert_eq!(check.status.code(), Some(0), "check failed: {}", describe(&check));
-    assert!(String::from_utf8_lossy(&check.stdout).contains(" 2000 loans "), "{}", describe(&check));
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains(" 2000 loans "),
+        "{}",
+        describe(&check)
+    );
 
     let again = credgrid(&["generate", "--loans", "10"], &db);
     assert_eq!(again.status.code(), Some(2), "{}", describe(&again));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("--append"), "{}", describe(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("--append"),
+        "{}",
+        describe(&again)
+    );
 
     let appended = credgrid(&["generate", "--loans", "10", "--append", "--seed", "4"], &db);
-    assert!(appended.status.success(), "generate --append failed: {}", describe(&appended));
+    assert!(
+        appended.status.success(),
+        "generate --append failed: {}",
+        describe(&appended)
+    );
     let check = credgrid(&["check"], &db);
     assert_eq!(check.status.code(), Some(0), "check failed: {}", describe(&check));
-    assert!(String::from_utf8_lossy(&check.stdout).contains(" 2010 loans "), "{}", describe(&check));
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains(" 2010 loans "),
+        "{}",
+        describe(&check)
+    );
 }
 
 #[test]
@@ -163,6 +208,10 @@ fn generate_rejects_zero_loans_naming_the_flag() {
     let db = scratch.file("bench.db");
     let generate = credgrid(&["generate", "--loans", "0"], &db);
     assert_eq!(generate.status.code(), Some(2), "{}", describe(&generate));
-    assert!(String::from_utf8_lossy(&generate.stderr).contains("--loans"), "{}", describe(&generate));
+    assert!(
+        String::from_utf8_lossy(&generate.stderr).contains("--loans"),
+        "{}",
+        describe(&generate)
+    );
     assert!(!db.exists(), "nothing is created for a refused command");
 }

@@ -121,6 +121,16 @@ impl ExactInterest {
         Ok(Money::from_minor(minor, currency))
     }
 
+    /// The exact value in minor units × [`YEAR_LCM`] (for storage).
+    pub fn scaled(self) -> Decimal {
+        self.scaled
+    }
+
+    /// The value [`ExactInterest::scaled`] returned (for storage).
+    pub const fn from_scaled(scaled: Decimal) -> ExactInterest {
+        ExactInterest { scaled }
+    }
+
     /// The interest in minor units as a decimal (for display; may be inexact
     /// in its last significant digit).
     pub fn minor_decimal(self) -> Decimal {
@@ -330,9 +340,9 @@ mod tests {
 
     #[test]
     fn penalty_interest_example() {
-        // Source: the 罚息 formula published by Chinese bank FAQs — 逾期罚息 = 逾期本金 × 日利率 ×
-        // (1 + 50%) × 逾期天数. 100,000 overdue at 5.4 % a year, 30 days, 360-day year:
-        // 100000 × 0.054 / 360 × 1.5 × 30 = 675.00.
+        // Source: PBoC 银发〔2003〕251号 (penalty = contract rate + 30–50 %) and the formula Chinese
+        // bank FAQs publish: 逾期罚息 = 逾期本金 × 日利率 × (1 + 50%) × 逾期天数. Worked by hand for
+        // 100,000 overdue at 5.4 % a year, 30 days, 360-day year: 100000 × 0.054 / 360 × 1.5 × 30 = 675.00.
         let rule = PenaltyRule::default();
         let rate = rule.penalty_rate(dec("0.054")).unwrap();
         let dc = DayCount {

@@ -345,22 +345,57 @@ fn rate_numerator(rate: Decimal, class: LoanClass) -> Result<i128, Classificatio
 }
 
 /// `numerator / denominator` rounded to an integer by `mode` (denominator > 0).
+/// Exact; uses 64-bit division when both fit (the common case), 128-bit otherwise.
 pub fn div_round(numerator: i128, denominator: i128, mode: RoundingMode) -> i128 {
     debug_assert!(denominator > 0);
-    let quotient = numerator / denominator;
-    let rest = numerator % denominator;
-    if rest == 0 {
-        return quotient;
+    if let (Ok(n), Ok(d)) = (i64::try_from(numerator), i64::try_from(denominator))
+        && n != i64::MIN
+    {
+        let (quotient, rest) = (n / d, n % d);
+        return i128::from(
+            quotient
+                + round_step(
+                    quotient % 2 != 0,
+                    n < 0,
+                    rest.unsigned_abs(),
+                    d.unsigned_abs(),
+                    mode,
+                ),
+        );
     }
-    let away = if numerator < 0 { -1 } else { 1 };
-    let twice = 2 * rest.abs();
-    let round_away = match mode {
+    let (quotient, rest) = (numerator / denominator, numerator % denominator);
+    let (rest, denominator) = (rest.unsigned_abs(), denominator.unsigned_abs());
+    // rest < denominator ≤ i128::MAX, so doubling cannot overflow a u128.
+    let twice = 2 * rest;
+    let step = match (rest, mode) {
+        (0, _) | (_, RoundingMode::Down) => 0,
+        (_, RoundingMode::Up) => 1,
+        (_, RoundingMode::HalfUp) => i64::from(twice >= denominator),
+        (_, RoundingMode::HalfEven) => {
+            i64::from(twice > denominator || (twice == denominator && quotient % 2 != 0))
+        }
+    };
+    quotient + i128::from(if numerator < 0 { -step } else { step })
+}
+
+/// 0 or ±1: whether a quotient with remainder `rest` of `denominator` rounds away from zero.
+fn round_step(odd: bool, negative: bool, rest: u64, denominator: u64, mode: RoundingMode) -> i64 {
+    if rest == 0 {
+        return 0;
+    }
+    // rest < denominator ≤ i64::MAX, so doubling cannot overflow a u64.
+    let twice = 2 * rest;
+    let away = match mode {
         RoundingMode::Down => false,
         RoundingMode::Up => true,
         RoundingMode::HalfUp => twice >= denominator,
-        RoundingMode::HalfEven => twice > denominator || (twice == denominator && quotient % 2 != 0),
+        RoundingMode::HalfEven => twice > denominator || (twice == denominator && odd),
     };
-    if round_away { quotient + away } else { quotient }
+    match (away, negative) {
+        (false, _) => 0,
+        (true, false) => 1,
+        (true, true) => -1,
+    }
 }
 
 /// The provision charge (positive) or release (negative) that brings the
@@ -491,8 +526,10 @@ mod tests {
             Classifier::new(config),
             Err(ClassificationError::RateOutOfRange { class: "substandard" })
         );
-        let mut config = ClassificationConfig::default();
-        config.doubtful_after_days = 80;
+        let config = ClassificationConfig {
+            doubtful_after_days: 80,
+            ..ClassificationConfig::default()
+        };
         assert_eq!(
             Classifier::new(config),
             Err(ClassificationError::ThresholdsNotIncreasing)
@@ -518,6 +555,19 @@ mod tests {
             let (lo, hi) = (a.min(b), a.max(b));
             prop_assert!(c.floor(lo, restructured) <= c.floor(hi, restructured));
             prop_assert!(c.bucket(lo) <= c.bucket(hi));
+        }
+
+        #[test]
+        fn div_round_equals_decimal_rounding(n in any::<i64>(), d in 1_i64..i64::MAX, wide in any::<bool>(), mode_i in 0_usize..4) {
+            let mode = RoundingMode::ALL[mode_i];
+            // Wide cases exercise the 128-bit path.
+            let (n, d) = if wide { (i128::from(n) * 1_000_000_007, i128::from(d) * 3) } else { (i128::from(n), i128::from(d)) };
+            let want = round_decimal(Decimal::from_i128_with_scale(n, 0) / Decimal::from_i128_with_scale(d, 0), 0, mode);
+            let got = div_round(n, d, mode);
+            // Decimal division keeps 28 significant digits, so compare only where the quotient is
+            // small enough for it to be exact to the unit and away from a rounding boundary.
+            prop_assume!(want.abs() < Decimal::from(1_000_000_000_000_i64));
+            prop_assert_eq!(Decimal::from_i128_with_scale(got, 0), want);
         }
 
         #[test]

@@ -9,6 +9,7 @@
 pub mod accrual;
 pub mod allocation;
 pub mod classification;
+pub mod conventions;
 pub mod calendar;
 pub mod i18n;
 pub mod identity;

@@ -9,7 +9,7 @@
 //! always sum to the principal. The conventions are documented in
 //! `docs/schedule.md`. The only heap allocation is the `Vec` of rows.
 
-use crate::calendar::{DaysInMonth, DaysInYear, Frequency, Ratio, year_fraction_exact};
+use crate::calendar::{DaysInMonth, DaysInYear, Frequency, PeriodUnit, Ratio, year_fraction_exact};
 use crate::money::{Money, MoneyError};
 use crate::rounding::RoundingMode;
 use chrono::NaiveDate;
@@ -283,8 +283,8 @@ struct Plan<'a> {
     anchor_offset: u32,
     interest_from: NaiveDate,
     maturity: NaiveDate,
-    /// The nominal periodic rate (for the level payment).
-    periodic_rate: Decimal,
+    /// The interest factor of a regular period: annual × every / units per year.
+    regular_factor: Ratio,
     /// The annual rate as an exact fraction (0.12 = 12/100).
     annual_rate: Ratio,
     /// Units of a year for pro-rating (12, 52 or days in year).
@@ -304,12 +304,12 @@ impl<'a> Plan<'a> {
             anchor_offset,
             interest_from: terms.interest_from_date.unwrap_or(terms.disbursement_date),
             maturity: anchor,
-            periodic_rate: frequency
-                .periodic_rate(terms.annual_rate, terms.days_in_year)
-                .ok_or(ScheduleError::Overflow)?,
+            regular_factor: Ratio::ZERO,
             annual_rate: decimal_ratio(terms.annual_rate)?,
             units_per_year: i128::from(frequency.units_per_year(terms.days_in_year)),
         };
+        plan.regular_factor =
+            plan.scaled_rate(Ratio::new(i128::from(frequency.every), 1), plan.units_per_year)?;
         plan.maturity = plan.due_date(terms.installments)?;
         if plan.interest_from > plan.maturity {
             return Err(ScheduleError::InterestFromAfterMaturity);
@@ -338,29 +338,37 @@ impl<'a> Plan<'a> {
             return Ok(Ratio::ZERO);
         }
         let terms = self.terms;
-        // rate × share, where the share is of a year (daily) or of the
-        // year's units (installment): (a/b) × (c/d) = ac/bd.
-        let (share, units_per_year) = match terms.interest_period {
-            InterestPeriod::Daily => (
-                year_fraction_exact(from, end, terms.days_in_month, terms.days_in_year),
-                1,
-            ),
-            InterestPeriod::Installment if from == start && self.is_regular(n, start, end) => (
-                Some(Ratio::new(i128::from(terms.frequency.every), 1)),
-                self.units_per_year,
-            ),
-            InterestPeriod::Installment => (
-                terms.frequency.units_between_exact(from, end),
-                self.units_per_year,
-            ),
+        let share = match terms.interest_period {
+            InterestPeriod::Daily => year_fraction_exact(from, end, self.days_in_month(), terms.days_in_year),
+            InterestPeriod::Installment if from == start && self.is_regular(n, start, end) => {
+                return Ok(self.regular_factor);
+            }
+            InterestPeriod::Installment => terms.frequency.units_between_exact(from, end),
         };
         let share = share.ok_or(ScheduleError::DateOutOfRange)?;
+        match terms.interest_period {
+            InterestPeriod::Daily => self.scaled_rate(share, 1),
+            InterestPeriod::Installment => self.scaled_rate(share, self.units_per_year),
+        }
+    }
+
+    /// The day count of daily interest: the 30/360 count applies to monthly
+    /// repayment only; weekly and daily repayment count calendar days (Fineract).
+    fn days_in_month(&self) -> DaysInMonth {
+        match self.terms.frequency.unit {
+            PeriodUnit::Months => self.terms.days_in_month,
+            PeriodUnit::Days | PeriodUnit::Weeks => DaysInMonth::Actual,
+        }
+    }
+
+    /// annual rate × share / per: (a/b) × (c/d) / per = ac / (b·d·per).
+    fn scaled_rate(&self, share: Ratio, per: i128) -> Result<Ratio, ScheduleError> {
         let rate = self.annual_rate;
         let numerator = rate.numerator.checked_mul(share.numerator);
         let denominator = rate
             .denominator
             .checked_mul(share.denominator)
-            .and_then(|d| d.checked_mul(units_per_year));
+            .and_then(|d| d.checked_mul(per));
         match (numerator, denominator) {
             (Some(numerator), Some(denominator)) => Ok(Ratio::new(numerator, denominator)),
             _ => Err(ScheduleError::Overflow),
@@ -394,7 +402,11 @@ impl<'a> Plan<'a> {
         let amortizing = terms.installments - terms.grace.principal_periods;
         let principal = Decimal::from(terms.principal.minor());
         let exact = match terms.emi {
-            EmiBasis::Nominal => annuity_payment(principal, self.periodic_rate, amortizing),
+            EmiBasis::Nominal => {
+                let frequency = terms.frequency;
+                let periodic_rate = frequency.periodic_rate(terms.annual_rate, terms.days_in_year);
+                periodic_rate.and_then(|rate| annuity_payment(principal, rate, amortizing))
+            }
             EmiBasis::Exact => self.exact_payment(principal)?,
         }
         .ok_or(ScheduleError::Overflow)?;
@@ -668,7 +680,6 @@ fn decimal_ratio(value: Decimal) -> Result<Ratio, ScheduleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::PeriodUnit;
     use crate::money::Currency;
 
     fn terms(method: RepaymentMethod) -> ScheduleTerms {

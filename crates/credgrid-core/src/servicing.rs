@@ -1009,6 +1009,9 @@ pub enum EventOutcome {
     WriteOff(WriteOff),
     /// What remains written off after the recovery.
     Recovery(Money),
+    /// The event no longer applies: a fee or write-off on a loan that an
+    /// earlier (back-dated) repayment has closed.
+    Refused(ServicingError),
 }
 
 /// The position as of `as_of` recomputed from the schedule and every event.
@@ -1048,8 +1051,16 @@ pub fn replay(
                 amount,
                 prepayment,
             } => EventOutcome::Repayment(replay_repayment(&mut position, date, amount, order, prepayment)?),
-            LoanEvent::Fee { date, amount } => EventOutcome::Fee(position.charge_fee(date, amount)?),
-            LoanEvent::WriteOff { date } => EventOutcome::WriteOff(position.write_off(date)?),
+            LoanEvent::Fee { date, amount } => match position.charge_fee(date, amount) {
+                Err(e @ (ServicingError::LoanClosed | ServicingError::LoanWrittenOff)) => {
+                    EventOutcome::Refused(e)
+                }
+                other => EventOutcome::Fee(other?),
+            },
+            LoanEvent::WriteOff { date } => match position.write_off(date) {
+                Err(e @ ServicingError::LoanClosed) => EventOutcome::Refused(e),
+                other => EventOutcome::WriteOff(other?),
+            },
             LoanEvent::Recovery { date, amount } => EventOutcome::Recovery(position.recover(date, amount)?),
         };
         outcomes.push((event, outcome));
@@ -1086,5 +1097,182 @@ fn replay_repayment(
             })
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{DaysInMonth, DaysInYear, Frequency};
+    use crate::schedule::{EmiBasis, Grace, InterestPeriod, ScheduleRounding};
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn cny(minor: i64) -> Money {
+        Money::from_minor(minor, Currency::CNY)
+    }
+
+    fn terms(method: RepaymentMethod, installments: u32) -> LoanTerms {
+        let schedule = ScheduleTerms {
+            principal: cny(600_000),
+            annual_rate: Decimal::new(12, 2),
+            installments,
+            frequency: Frequency::MONTHLY,
+            disbursement_date: date(2024, 1, 1),
+            first_repayment_date: None,
+            interest_from_date: None,
+            method,
+            interest_period: InterestPeriod::Daily,
+            days_in_year: DaysInYear::D360,
+            days_in_month: DaysInMonth::Actual,
+            emi: EmiBasis::Nominal,
+            rounding: ScheduleRounding {
+                digits: 2,
+                mode: RoundingMode::HalfEven,
+                installment_multiple: None,
+            },
+            grace: Grace::default(),
+        };
+        LoanTerms {
+            schedule,
+            penalty: PenaltyRule::default(),
+            accrual_rounding: RoundingMode::HalfEven,
+        }
+    }
+
+    fn position(terms: LoanTerms) -> LoanPosition {
+        let schedule = generate(&terms.schedule).unwrap();
+        LoanPosition::new(terms, &schedule).unwrap()
+    }
+
+    #[test]
+    fn custom_schedule_prepayment_shortens_from_the_last_parts() {
+        // A harvest-timed loan: 1,000 in April, 2,000 in July, 3,000 in October.
+        let parts = [(4, 100_000), (7, 200_000), (10, 300_000)].map(|(m, p)| CustomPrincipal {
+            due_date: date(2024, m, 1),
+            principal: cny(p),
+        });
+        let mut p = position(terms(RepaymentMethod::Custom(parts.to_vec()), 3));
+        let day = date(2024, 4, 1);
+        p.accrue_to(day).unwrap();
+        let due = p.claims().iter().map(|c| c.amount.minor()).sum::<i64>();
+        let amount = cny(due + 350_000);
+        let outcome = p
+            .repay(day, amount, &AllocationOrder::default(), Prepayment::ShortenTerm)
+            .unwrap();
+        assert_eq!(outcome.prepaid_principal, cny(350_000));
+        let future: Vec<(NaiveDate, i64)> = p
+            .installments()
+            .iter()
+            .filter(|i| i.due_date > day)
+            .map(|i| (i.due_date, i.principal.minor()))
+            .collect();
+        // 5,000 left less 3,500 prepaid: July's 2,000 becomes 1,500 and October's part goes.
+        assert_eq!(future, vec![(date(2024, 7, 1), 150_000)]);
+        assert_eq!(p.summary().principal_outstanding_minor, 150_000);
+    }
+
+    #[test]
+    fn bullet_prepayment_keeps_the_maturity() {
+        let mut p = position(terms(RepaymentMethod::Bullet, 6));
+        let maturity = p.installments()[0].due_date;
+        let day = date(2024, 2, 1);
+        p.accrue_to(day).unwrap();
+        let outcome = p
+            .repay(
+                day,
+                cny(200_000),
+                &AllocationOrder::default(),
+                Prepayment::ShortenTerm,
+            )
+            .unwrap();
+        assert!(outcome.rescheduled);
+        let last = p.installments().last().copied().unwrap();
+        assert_eq!(last.due_date, maturity);
+        assert_eq!(
+            last.principal.minor() + outcome.prepaid_principal.minor(),
+            600_000
+        );
+        // Interest for January was paid with the prepayment: 6,000 × 12 % × 31/360.
+        assert_eq!(outcome.prepaid_interest, cny(6_200));
+    }
+
+    #[test]
+    fn after_maturity_only_penalty_accrues_and_no_installments_are_needed() {
+        let mut p = position(terms(RepaymentMethod::Annuity, 2));
+        let maturity = p.installments()[1].due_date;
+        p.accrue_to(maturity.checked_add_days(Days::new(1)).unwrap())
+            .unwrap();
+        let mut summary = p.summary();
+        assert_eq!(summary.next_due_date, NaiveDate::MAX);
+        for _ in 0..30 {
+            let Step::Posted(posting) = summary.step_day().unwrap() else {
+                panic!("no installment falls due after maturity");
+            };
+            assert!(posting.interest.is_zero());
+            assert!(posting.penalty.minor() >= 0);
+        }
+        assert!(summary.penalty.posted_minor > 0);
+        assert_eq!(summary.days_past_due(), p.summary().days_past_due() + 30);
+    }
+
+    #[test]
+    fn restore_from_stored_parts_gives_the_same_position() {
+        let mut p = position(terms(RepaymentMethod::EqualPrincipal, 6));
+        p.accrue_to(date(2024, 3, 10)).unwrap();
+        p.repay(
+            date(2024, 3, 10),
+            cny(50_000),
+            &AllocationOrder::default(),
+            Prepayment::NotAllowed,
+        )
+        .unwrap();
+        let s = p.summary();
+        let restored = LoanPosition::restore(
+            p.terms().clone(),
+            p.installments().to_vec(),
+            s.as_of,
+            s.penalty,
+            s.compound,
+            s.penalty_paid_minor,
+        )
+        .unwrap();
+        assert_eq!(restored, p);
+    }
+
+    #[test]
+    fn replay_turns_a_repayment_on_a_closed_loan_into_an_overpayment() {
+        let t = terms(RepaymentMethod::Annuity, 3);
+        let schedule = generate(&t.schedule).unwrap();
+        let payoff = LoanEvent::Repayment {
+            date: date(2024, 1, 20),
+            amount: cny(700_000),
+            prepayment: Prepayment::ShortenTerm,
+        };
+        let later = LoanEvent::Repayment {
+            date: date(2024, 2, 1),
+            amount: cny(10_000),
+            prepayment: Prepayment::ShortenTerm,
+        };
+        let fee = LoanEvent::Fee {
+            date: date(2024, 2, 2),
+            amount: cny(500),
+        };
+        let r = replay(
+            t,
+            &schedule,
+            &AllocationOrder::default(),
+            &[later, fee, payoff],
+            date(2024, 3, 1),
+        )
+        .unwrap();
+        assert_eq!(r.position.status(), LoanStatus::Closed);
+        let EventOutcome::Repayment(second) = &r.outcomes[1].1 else {
+            panic!("a repayment")
+        };
+        assert_eq!(second.overpayment, cny(10_000));
+        assert_eq!(r.outcomes[2].1, EventOutcome::Refused(ServicingError::LoanClosed));
     }
 }

@@ -9,7 +9,7 @@
 use chrono::{Days, NaiveDate};
 use credgrid_core::accrual::{CompoundInterest, PenaltyRule};
 use credgrid_core::allocation::{AllocationBucket, AllocationOrder};
-use credgrid_core::calendar::{DaysInMonth, DaysInYear, Frequency};
+use credgrid_core::calendar::{DaysInMonth, DaysInYear, Frequency, PeriodUnit};
 use credgrid_core::classification::{ClassificationConfig, ClassificationInput, Classifier, LoanClass};
 use credgrid_core::money::{Currency, Money};
 use credgrid_core::rounding::{RoundingMode, round_decimal};
@@ -368,35 +368,48 @@ fn any_op() -> impl Strategy<Value = Op> {
 }
 
 fn any_loan() -> impl Strategy<Value = (LoanTerms, Schedule)> {
+    let conventions = (any::<bool>(), any::<bool>(), any::<bool>(), 0_usize..3);
     (
         100_000_i64..5_000_000,
         0_i64..2400,
         1_u32..18,
-        0_usize..3,
-        any::<bool>(),
-        0_usize..3,
+        0_usize..5,
+        conventions,
     )
-        .prop_map(|(principal, rate_bps, n, method, daily, compound)| {
-            let methods = [
-                RepaymentMethod::Annuity,
-                RepaymentMethod::EqualPrincipal,
-                RepaymentMethod::InterestOnly,
-            ];
-            let mut s = schedule_terms(principal, Decimal::new(rate_bps, 4), n, methods[method].clone());
-            if daily {
-                s.interest_period = InterestPeriod::Daily;
-                s.days_in_year = DaysInYear::Actual;
-            }
-            let compounds = [
-                CompoundInterest::Off,
-                CompoundInterest::AtPenaltyRate,
-                CompoundInterest::AtContractRate,
-            ];
-            loan(
-                s,
-                PenaltyRule::new(Decimal::new(3, 1), compounds[compound]).unwrap(),
-            )
-        })
+        .prop_map(
+            |(principal, rate_bps, n, method, (daily, fortnightly, whole_yuan, compound))| {
+                let methods = [
+                    RepaymentMethod::Annuity,
+                    RepaymentMethod::EqualPrincipal,
+                    RepaymentMethod::InterestOnly,
+                    RepaymentMethod::Flat,
+                    RepaymentMethod::Bullet,
+                ];
+                let mut s = schedule_terms(principal, Decimal::new(rate_bps, 4), n, methods[method].clone());
+                if daily {
+                    s.interest_period = InterestPeriod::Daily;
+                    s.days_in_year = DaysInYear::Actual;
+                }
+                if fortnightly {
+                    s.frequency = Frequency {
+                        every: 2,
+                        unit: PeriodUnit::Weeks,
+                    };
+                }
+                if whole_yuan {
+                    s.rounding.installment_multiple = Some(cny(100));
+                }
+                let compounds = [
+                    CompoundInterest::Off,
+                    CompoundInterest::AtPenaltyRate,
+                    CompoundInterest::AtContractRate,
+                ];
+                loan(
+                    s,
+                    PenaltyRule::new(Decimal::new(3, 1), compounds[compound]).unwrap(),
+                )
+            },
+        )
 }
 
 fn event(op: Op, start: NaiveDate) -> LoanEvent {

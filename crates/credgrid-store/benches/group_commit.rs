@@ -8,7 +8,9 @@
 use chrono::NaiveDate;
 use credgrid_core::ledger::{Funds, GlMapping, RepaymentParts};
 use credgrid_core::{Currency, Money};
-use credgrid_store::{LoanRow, LoanTransactionRow, NewClientRow, NewJournalEntry, ProductRow, Store, StoreError, WriteTx};
+use credgrid_store::{
+    LoanRow, LoanTransactionRow, NewClientRow, NewJournalEntry, ProductRow, Store, StoreError, WriteTx,
+};
 use rust_decimal::Decimal;
 use std::hint::black_box;
 use std::sync::mpsc;
@@ -109,8 +111,14 @@ fn setup(store: &Store) -> Ids {
                 accrued_through: None,
                 version: 0,
                 position: None,
+                summary: None,
             })?;
-            Ok(Ids { outlet, user, product, loan })
+            Ok(Ids {
+                outlet,
+                user,
+                product,
+                loan,
+            })
         })
         .unwrap_or_else(|e| panic!("setup: {e}"))
 }
@@ -120,8 +128,15 @@ fn setup(store: &Store) -> Ids {
 fn repayment_job(ids: Ids) -> impl FnOnce(&mut WriteTx<'_>) -> R<i64> + Send + 'static {
     move |tx| {
         let cny = |m| Money::from_minor(m, Currency::CNY);
-        let parts = RepaymentParts { principal: cny(8_000), interest: cny(1_500), penalty: cny(0), fee: cny(0) };
-        let entry = GlMapping::default().repayment(parts, Funds::Cash).map_err(|e| StoreError::Constraint(e.to_string()))?;
+        let parts = RepaymentParts {
+            principal: cny(8_000),
+            interest: cny(1_500),
+            penalty: cny(0),
+            fee: cny(0),
+        };
+        let entry = GlMapping::default()
+            .repayment(parts, Funds::Cash)
+            .map_err(|e| StoreError::Constraint(e.to_string()))?;
         let meta = NewJournalEntry {
             business_date: day(),
             event: "repayment".into(),
@@ -183,15 +198,26 @@ fn blocking_threads(threads: usize, jobs_per_thread: usize) {
             let store = store.clone();
             std::thread::spawn(move || {
                 for _ in 0..jobs_per_thread {
-                    black_box(store.write(repayment_job(ids)).unwrap_or_else(|e| panic!("write: {e}")));
+                    black_box(
+                        store
+                            .write(repayment_job(ids))
+                            .unwrap_or_else(|e| panic!("write: {e}")),
+                    );
                 }
             })
         })
         .collect();
     for handle in handles {
-        handle.join().unwrap_or_else(|_| panic!("a bench thread panicked"));
+        handle
+            .join()
+            .unwrap_or_else(|_| panic!("a bench thread panicked"));
     }
-    report(&format!("blocking write, {threads} threads"), &store, before, start.elapsed());
+    report(
+        &format!("blocking write, {threads} threads"),
+        &store,
+        before,
+        start.elapsed(),
+    );
 }
 
 /// One submitter keeping up to `window` jobs in flight, as an async server
@@ -205,7 +231,11 @@ fn pipelined(window: usize, jobs: usize) {
     let mut in_flight = 0;
     for _ in 0..jobs {
         if in_flight == window {
-            black_box(acks.recv().unwrap_or_else(|e| panic!("ack: {e}")).unwrap_or_else(|e| panic!("write: {e}")));
+            black_box(
+                acks.recv()
+                    .unwrap_or_else(|e| panic!("ack: {e}"))
+                    .unwrap_or_else(|e| panic!("write: {e}")),
+            );
             in_flight -= 1;
         }
         let done = done.clone();
@@ -215,13 +245,71 @@ fn pipelined(window: usize, jobs: usize) {
         in_flight += 1;
     }
     for _ in 0..in_flight {
+        black_box(
+            acks.recv()
+                .unwrap_or_else(|e| panic!("ack: {e}"))
+                .unwrap_or_else(|e| panic!("write: {e}")),
+        );
+    }
+    report(
+        &format!("write_then, {window} in flight"),
+        &store,
+        before,
+        start.elapsed(),
+    );
+}
+
+/// The writer's CPU ceiling: `jobs` repayment jobs inside one write job
+/// (one transaction, no per-job savepoint, one commit).
+fn one_transaction(jobs: usize) {
+    let store = fresh_store("one-transaction");
+    let ids = setup(&store);
+    let start = Instant::now();
+    store
+        .write(move |tx: &mut WriteTx<'_>| -> R<()> {
+            for _ in 0..jobs {
+                black_box(repayment_job(ids)(tx)?);
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("write: {e}"));
+    let elapsed = start.elapsed();
+    println!(
+        "{:<32} {jobs:>8} jobs {:>10.0} jobs/s ({:.1} us per job, CPU ceiling of the writer)",
+        "one transaction, no savepoints",
+        jobs as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / jobs as f64
+    );
+}
+
+/// The writer's per-job overhead: jobs that write nothing (savepoint,
+/// hand-off and answer only).
+fn empty_jobs(jobs: usize) {
+    let store = fresh_store("empty");
+    let before = store.writer_stats();
+    let (done, acks) = mpsc::channel::<R<()>>();
+    let start = Instant::now();
+    for _ in 0..jobs {
+        let done = done.clone();
+        store.write_then(
+            |_tx: &mut WriteTx<'_>| -> R<()> { Ok(()) },
+            move |r| {
+                let _ = done.send(r);
+            },
+        );
+    }
+    for _ in 0..jobs {
         black_box(acks.recv().unwrap_or_else(|e| panic!("ack: {e}")).unwrap_or_else(|e| panic!("write: {e}")));
     }
-    report(&format!("write_then, {window} in flight"), &store, before, start.elapsed());
+    report("empty jobs, all in flight", &store, before, start.elapsed());
 }
 
 fn main() {
-    println!("group commit, synchronous=FULL, WAL; each job = 1 loan_transaction + 1 journal entry of 3 lines");
+    println!(
+        "group commit, synchronous=FULL, WAL; each job = 1 loan_transaction + 1 journal entry of 3 lines"
+    );
+    one_transaction(100_000);
+    empty_jobs(100_000);
     blocking_threads(1, 2_000);
     for threads in [8, 64, 256] {
         blocking_threads(threads, 40_000 / threads);

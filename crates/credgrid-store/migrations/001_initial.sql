@@ -111,7 +111,8 @@ CREATE TABLE loan (
     next_due_on                 TEXT,
     accrued_through             TEXT,
     version                     INTEGER NOT NULL DEFAULT 0,
-    position                    BLOB
+    position                    BLOB,
+    summary                     BLOB
 );
 CREATE INDEX loan_status ON loan(status, id);
 CREATE INDEX loan_outlet ON loan(outlet_id, status, id);
@@ -220,6 +221,7 @@ CREATE TABLE accrual_detail (
     days_past_due   INTEGER NOT NULL,
     class           INTEGER NOT NULL,
     provision_minor INTEGER NOT NULL,
+    provision_change_minor INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (business_date, loan_id)
 ) WITHOUT ROWID;
 

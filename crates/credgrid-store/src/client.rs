@@ -70,20 +70,42 @@ fn like_prefix(text: &str) -> String {
 impl ReadTx<'_> {
     pub fn client(&self, id: i64) -> Result<ClientRow, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM client WHERE id = ?1");
-        let found = self.conn.prepare_cached(&sql).refine()?.query_row([id], client).optional().refine()?;
+        let found = self
+            .conn
+            .prepare_cached(&sql)
+            .refine()?
+            .query_row([id], client)
+            .optional()
+            .refine()?;
         found.ok_or(StoreError::NotFound { table: "client", id })
     }
 
     /// The active client holding an identity document, if any.
-    pub fn active_client_by_identity(&self, id_country: &str, id_number: &str) -> Result<Option<ClientRow>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM client WHERE id_country = ?1 AND id_number = ?2 AND status = 'active'");
-        self.conn.prepare_cached(&sql).refine()?.query_row([id_country, id_number], client).optional().refine()
+    pub fn active_client_by_identity(
+        &self,
+        id_country: &str,
+        id_number: &str,
+    ) -> Result<Option<ClientRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM client WHERE id_country = ?1 AND id_number = ?2 AND status = 'active'"
+        );
+        self.conn
+            .prepare_cached(&sql)
+            .refine()?
+            .query_row([id_country, id_number], client)
+            .optional()
+            .refine()
     }
 
     /// Clients with an id greater than `after_id`, oldest first, at most
     /// `limit`; with `search`, only those whose name or identity number
     /// starts with it (case-insensitive).
-    pub fn clients(&self, after_id: i64, limit: u32, search: Option<&str>) -> Result<Vec<ClientRow>, StoreError> {
+    pub fn clients(
+        &self,
+        after_id: i64,
+        limit: u32,
+        search: Option<&str>,
+    ) -> Result<Vec<ClientRow>, StoreError> {
         let pattern = search.map(like_prefix);
         let sql = format!(
             "SELECT {COLUMNS} FROM client WHERE id > ?1
@@ -91,7 +113,9 @@ impl ReadTx<'_> {
              ORDER BY id LIMIT ?2"
         );
         let mut stmt = self.conn.prepare_cached(&sql).refine()?;
-        let rows = stmt.query_map(params![after_id, limit, pattern], client).refine()?;
+        let rows = stmt
+            .query_map(params![after_id, limit, pattern], client)
+            .refine()?;
         rows.collect::<Result<_, _>>().refine()
     }
 }
@@ -134,7 +158,10 @@ impl WriteTx<'_> {
     /// Sets a client's status (`active` or `closed`). Re-activating a client
     /// whose document another active client now holds is `DuplicateIdentity`.
     pub fn set_client_status(&mut self, id: i64, status: &str) -> Result<(), StoreError> {
-        let mut stmt = self.conn().prepare_cached("UPDATE client SET status = ?2 WHERE id = ?1").refine()?;
+        let mut stmt = self
+            .conn()
+            .prepare_cached("UPDATE client SET status = ?2 WHERE id = ?1")
+            .refine()?;
         match stmt.execute(params![id, status]) {
             Ok(0) => Err(StoreError::NotFound { table: "client", id }),
             Ok(_) => Ok(()),

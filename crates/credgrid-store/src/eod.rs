@@ -110,7 +110,11 @@ impl ReadTx<'_> {
 
 impl WriteTx<'_> {
     /// Sets the business date (the single row), creating it the first time.
-    pub fn set_business_date(&mut self, date: NaiveDate, institution_id: Option<i64>) -> Result<(), StoreError> {
+    pub fn set_business_date(
+        &mut self,
+        date: NaiveDate,
+        institution_id: Option<i64>,
+    ) -> Result<(), StoreError> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO business_date (id, current_on, institution_id) VALUES (1, ?1, ?2)
@@ -135,7 +139,10 @@ impl WriteTx<'_> {
             .execute(params![business_date, Utc::now().to_rfc3339()])
             .refine()?;
         let run = self.eod_run(business_date)?;
-        run.ok_or(StoreError::NotFound { table: "eod_run", id: 0 })
+        run.ok_or(StoreError::NotFound {
+            table: "eod_run",
+            id: 0,
+        })
     }
 
     /// Moves a running day's restart cursor forward.
@@ -155,7 +162,9 @@ impl WriteTx<'_> {
             .execute(params![business_date, loans_processed, last_loan_id])
             .refine()?;
         if changed == 0 {
-            return Err(StoreError::Constraint(format!("eod_run {business_date} is not running or the cursor went back")));
+            return Err(StoreError::Constraint(format!(
+                "eod_run {business_date} is not running or the cursor went back"
+            )));
         }
         Ok(())
     }
@@ -172,7 +181,9 @@ impl WriteTx<'_> {
             .execute(params![business_date, Utc::now().to_rfc3339(), summary])
             .refine()?;
         if changed == 0 {
-            return Err(StoreError::Constraint(format!("eod_run {business_date} is not running")));
+            return Err(StoreError::Constraint(format!(
+                "eod_run {business_date} is not running"
+            )));
         }
         Ok(())
     }

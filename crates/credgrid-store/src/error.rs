@@ -15,7 +15,11 @@ pub enum StoreError {
     #[error("{table} {id} does not exist")]
     NotFound { table: &'static str, id: i64 },
     #[error("an active client ({existing_client_id}) already has the identity {id_country} {id_number}")]
-    DuplicateIdentity { id_country: String, id_number: String, existing_client_id: i64 },
+    DuplicateIdentity {
+        id_country: String,
+        id_number: String,
+        existing_client_id: i64,
+    },
     #[error("{table}: the code `{code}` is already taken")]
     DuplicateCode { table: &'static str, code: String },
     #[error("the idempotency key `{key}` is already stored")]
@@ -25,7 +29,11 @@ pub enum StoreError {
     #[error("transaction {id} is already reversed")]
     AlreadyReversed { id: i64 },
     #[error("{table}.{column} holds an invalid value: {reason}")]
-    InvalidData { table: &'static str, column: &'static str, reason: String },
+    InvalidData {
+        table: &'static str,
+        column: &'static str,
+        reason: String,
+    },
     #[error("refused by the database: {0}")]
     Constraint(String),
     #[error("the write could not be committed: {reason}")]

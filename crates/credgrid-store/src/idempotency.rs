@@ -64,9 +64,10 @@ impl WriteTx<'_> {
             ]);
         match inserted {
             Ok(_) => Ok(()),
-            Err(e) if StoreError::is_unique_violation(&e) => {
-                Err(StoreError::DuplicateIdempotencyKey { scope: row.scope.clone(), key: row.key.clone() })
-            }
+            Err(e) if StoreError::is_unique_violation(&e) => Err(StoreError::DuplicateIdempotencyKey {
+                scope: row.scope.clone(),
+                key: row.key.clone(),
+            }),
             Err(e) => Err(StoreError::refine(e)),
         }
     }

@@ -62,14 +62,27 @@ impl JournalEntryRow {
     /// The entry as a core value (e.g. to build its reversal). `digits`
     /// gives a currency's minor-unit digits.
     pub fn to_core(&self, digits: impl Fn(&str) -> u8) -> Result<JournalEntry, StoreError> {
-        let invalid = |column, reason: String| StoreError::InvalidData { table: "journal_line", column, reason };
+        let invalid = |column, reason: String| StoreError::InvalidData {
+            table: "journal_line",
+            column,
+            reason,
+        };
         let mut lines = Vec::with_capacity(self.lines.len());
         for l in &self.lines {
-            let currency =
-                Currency::new(&l.currency, digits(&l.currency)).map_err(|e| invalid("currency", e.to_string()))?;
-            let account = AccountCode::parse(&l.account_code).map_err(|e| invalid("account_code", e.to_string()))?;
-            let (side, minor) = if l.debit_minor > 0 { (Side::Debit, l.debit_minor) } else { (Side::Credit, l.credit_minor) };
-            lines.push(JournalLine { account, side, amount: Money::from_minor(minor, currency) });
+            let currency = Currency::new(&l.currency, digits(&l.currency))
+                .map_err(|e| invalid("currency", e.to_string()))?;
+            let account =
+                AccountCode::parse(&l.account_code).map_err(|e| invalid("account_code", e.to_string()))?;
+            let (side, minor) = if l.debit_minor > 0 {
+                (Side::Debit, l.debit_minor)
+            } else {
+                (Side::Credit, l.credit_minor)
+            };
+            lines.push(JournalLine {
+                account,
+                side,
+                amount: Money::from_minor(minor, currency),
+            });
         }
         JournalEntry::new(lines).map_err(|e| invalid("entry", e.to_string()))
     }
@@ -89,8 +102,11 @@ impl TrialBalanceRow {
     /// The balance on the account's normal side (positive when the account
     /// stands where it should: assets in debit, income in credit, …).
     pub fn balance_minor(&self) -> Result<i64, StoreError> {
-        let kind = AccountKind::parse(&self.kind)
-            .map_err(|e| StoreError::InvalidData { table: "account", column: "kind", reason: e.to_string() })?;
+        let kind = AccountKind::parse(&self.kind).map_err(|e| StoreError::InvalidData {
+            table: "account",
+            column: "kind",
+            reason: e.to_string(),
+        })?;
         let (plus, minus) = match kind.normal_side() {
             Side::Debit => (self.debit_minor, self.credit_minor),
             Side::Credit => (self.credit_minor, self.debit_minor),
@@ -150,18 +166,36 @@ fn entry_head(r: &Row<'_>) -> rusqlite::Result<JournalEntryRow> {
 impl ReadTx<'_> {
     /// The chart of accounts, by code.
     pub fn accounts(&self) -> Result<Vec<AccountRow>, StoreError> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT code, kind, name_key, parent_code FROM account ORDER BY code").refine()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT code, kind, name_key, parent_code FROM account ORDER BY code")
+            .refine()?;
         let rows = stmt
-            .query_map([], |r| Ok(AccountRow { code: r.get(0)?, kind: r.get(1)?, name_key: r.get(2)?, parent_code: r.get(3)? }))
+            .query_map([], |r| {
+                Ok(AccountRow {
+                    code: r.get(0)?,
+                    kind: r.get(1)?,
+                    name_key: r.get(2)?,
+                    parent_code: r.get(3)?,
+                })
+            })
             .refine()?;
         rows.collect::<Result<_, _>>().refine()
     }
 
     pub fn journal_entry(&self, id: i64) -> Result<JournalEntryRow, StoreError> {
         let sql = format!("SELECT {ENTRY_COLUMNS} FROM journal_entry WHERE id = ?1");
-        let head = self.conn.prepare_cached(&sql).refine()?.query_row([id], entry_head).optional().refine()?;
-        let mut entry = head.ok_or(StoreError::NotFound { table: "journal_entry", id })?;
+        let head = self
+            .conn
+            .prepare_cached(&sql)
+            .refine()?
+            .query_row([id], entry_head)
+            .optional()
+            .refine()?;
+        let mut entry = head.ok_or(StoreError::NotFound {
+            table: "journal_entry",
+            id,
+        })?;
         entry.lines = self.journal_lines(id)?;
         Ok(entry)
     }
@@ -178,9 +212,17 @@ impl ReadTx<'_> {
         self.entries_with_lines(&sql, params![loan_id])
     }
 
-    fn entries_with_lines(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<JournalEntryRow>, StoreError> {
+    fn entries_with_lines(
+        &self,
+        sql: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<JournalEntryRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(sql).refine()?;
-        let heads: Vec<JournalEntryRow> = stmt.query_map(args, entry_head).refine()?.collect::<Result<_, _>>().refine()?;
+        let heads: Vec<JournalEntryRow> = stmt
+            .query_map(args, entry_head)
+            .refine()?
+            .collect::<Result<_, _>>()
+            .refine()?;
         let mut entries = heads;
         for entry in &mut entries {
             entry.lines = self.journal_lines(entry.id)?;
@@ -213,7 +255,11 @@ impl ReadTx<'_> {
     /// Debit and credit totals per account and currency over the entries
     /// dated on or before `as_of`, for the outlets at or below `node_id`
     /// (`None`: the whole institution). Ordered by account, then currency.
-    pub fn trial_balance(&self, as_of: NaiveDate, node_id: Option<i64>) -> Result<Vec<TrialBalanceRow>, StoreError> {
+    pub fn trial_balance(
+        &self,
+        as_of: NaiveDate,
+        node_id: Option<i64>,
+    ) -> Result<Vec<TrialBalanceRow>, StoreError> {
         let sql = format!(
             "{SUBTREE}
              SELECT l.account_code, a.kind, l.currency, SUM(l.debit_minor), SUM(l.credit_minor)
@@ -246,7 +292,13 @@ impl ReadTx<'_> {
             )
             .refine()?;
         let rows = stmt
-            .query_map([limit], |r| Ok(UnbalancedEntry { entry_id: r.get(0)?, currency: r.get(1)?, difference_minor: r.get(2)? }))
+            .query_map([limit], |r| {
+                Ok(UnbalancedEntry {
+                    entry_id: r.get(0)?,
+                    currency: r.get(1)?,
+                    difference_minor: r.get(2)?,
+                })
+            })
             .refine()?;
         rows.collect::<Result<_, _>>().refine()
     }
@@ -308,7 +360,11 @@ impl ReadTx<'_> {
 impl WriteTx<'_> {
     /// Appends a balanced entry (the core type guarantees the balance) with
     /// its metadata. Returns the entry id; lines are numbered from 1.
-    pub fn insert_journal_entry(&mut self, meta: &NewJournalEntry, entry: &JournalEntry) -> Result<i64, StoreError> {
+    pub fn insert_journal_entry(
+        &mut self,
+        meta: &NewJournalEntry,
+        entry: &JournalEntry,
+    ) -> Result<i64, StoreError> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO journal_entry (business_date, event, loan_id, outlet_id, product_id, description,
@@ -339,24 +395,42 @@ impl WriteTx<'_> {
                 Side::Debit => (line.amount.minor(), 0),
                 Side::Credit => (0, line.amount.minor()),
             };
-            stmt.execute(params![entry_id, line_no, line.account.as_str(), line.amount.currency().code(), debit, credit])
-                .refine()?;
+            stmt.execute(params![
+                entry_id,
+                line_no,
+                line.account.as_str(),
+                line.amount.currency().code(),
+                debit,
+                credit
+            ])
+            .refine()?;
         }
         Ok(entry_id)
     }
 
     /// Adds an account to the chart (configurable charts).
-    pub fn insert_account(&mut self, code: AccountCode, kind: AccountKind, parent: Option<AccountCode>) -> Result<(), StoreError> {
+    pub fn insert_account(
+        &mut self,
+        code: AccountCode,
+        kind: AccountKind,
+        parent: Option<AccountCode>,
+    ) -> Result<(), StoreError> {
         let inserted = self
             .conn()
             .prepare_cached("INSERT INTO account (code, kind, name_key, parent_code) VALUES (?1, ?2, ?3, ?4)")
             .refine()?
-            .execute(params![code.as_str(), kind.code(), code.name_key(), parent.map(|p| p.as_str().to_string())]);
+            .execute(params![
+                code.as_str(),
+                kind.code(),
+                code.name_key(),
+                parent.map(|p| p.as_str().to_string())
+            ]);
         match inserted {
             Ok(_) => Ok(()),
-            Err(e) if StoreError::is_unique_violation(&e) => {
-                Err(StoreError::DuplicateCode { table: "account", code: code.as_str().to_string() })
-            }
+            Err(e) if StoreError::is_unique_violation(&e) => Err(StoreError::DuplicateCode {
+                table: "account",
+                code: code.as_str().to_string(),
+            }),
             Err(e) => Err(StoreError::refine(e)),
         }
     }

@@ -9,6 +9,7 @@
 //! core values; no SQL leaves this crate. See `docs/store.md`.
 
 mod client;
+mod daily;
 mod eod;
 mod error;
 mod idempotency;
@@ -20,11 +21,13 @@ mod product;
 mod store;
 
 pub use client::{ClientRow, NewClientRow};
+pub use daily::{DailyLoanRow, DailyTotalsRow, DailyUpdate, PortfolioRow};
 pub use eod::{AccrualDetailRow, EodRunRow};
 pub use error::StoreError;
 pub use idempotency::IdempotencyRow;
 pub use journal::{
-    AccountRow, JournalEntryRow, JournalLineRow, LoanTotalsRow, NewJournalEntry, TrialBalanceRow, UnbalancedEntry,
+    AccountRow, JournalEntryRow, JournalLineRow, LoanTotalsRow, NewJournalEntry, TrialBalanceRow,
+    UnbalancedEntry,
 };
 pub use loan::{LoanEventRow, LoanRow, LoanTransactionRow};
 pub use org::{AppUserRow, OrgNodeRow};

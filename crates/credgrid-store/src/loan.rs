@@ -48,6 +48,9 @@ pub struct LoanRow {
     /// Optimistic concurrency: `update_loan` refuses a stale version.
     pub version: i64,
     pub position: Option<Vec<u8>>,
+    /// The compact servicing summary the end of day advances daily, encoded
+    /// by the application layer (opaque here).
+    pub summary: Option<Vec<u8>>,
 }
 
 /// A lifecycle transition.
@@ -92,7 +95,7 @@ const LOAN_COLUMNS: &str = "id, client_id, product_id, outlet_id, account_manage
     principal_minor, annual_rate, installments, first_repayment_on, purpose, applied_on, approved_on,
     disbursed_on, maturity_on, closed_on, principal_outstanding_minor, interest_accrued_minor,
     interest_overdue_minor, principal_overdue_minor, penalty_accrued_minor, fees_due_minor, written_off_minor,
-    days_past_due, class, provision_minor, next_due_on, accrued_through, version, position";
+    days_past_due, class, provision_minor, next_due_on, accrued_through, version, position, summary";
 
 fn loan(r: &Row<'_>) -> rusqlite::Result<LoanRow> {
     Ok(LoanRow {
@@ -127,6 +130,7 @@ fn loan(r: &Row<'_>) -> rusqlite::Result<LoanRow> {
         accrued_through: r.get(28)?,
         version: r.get(29)?,
         position: r.get(30)?,
+        summary: r.get(31)?,
     })
 }
 
@@ -172,7 +176,13 @@ fn transaction(r: &Row<'_>) -> rusqlite::Result<LoanTransactionRow> {
 impl ReadTx<'_> {
     pub fn loan(&self, id: i64) -> Result<LoanRow, StoreError> {
         let sql = format!("SELECT {LOAN_COLUMNS} FROM loan WHERE id = ?1");
-        let found = self.conn.prepare_cached(&sql).refine()?.query_row([id], loan).optional().refine()?;
+        let found = self
+            .conn
+            .prepare_cached(&sql)
+            .refine()?
+            .query_row([id], loan)
+            .optional()
+            .refine()?;
         found.ok_or(StoreError::NotFound { table: "loan", id })
     }
 
@@ -190,14 +200,18 @@ impl ReadTx<'_> {
                AND (?4 IS NULL OR outlet_id = ?4) ORDER BY id LIMIT ?2"
         );
         let mut stmt = self.conn.prepare_cached(&sql).refine()?;
-        let rows = stmt.query_map(params![after_id, limit, status, outlet_id], loan).refine()?;
+        let rows = stmt
+            .query_map(params![after_id, limit, status, outlet_id], loan)
+            .refine()?;
         rows.collect::<Result<_, _>>().refine()
     }
 
     /// The next chunk of active (`disbursed`) loans after `after_id`, by id:
     /// the end of day walks the book with this cursor, `limit` at a time.
     pub fn active_loans(&self, after_id: i64, limit: u32) -> Result<Vec<LoanRow>, StoreError> {
-        let sql = format!("SELECT {LOAN_COLUMNS} FROM loan WHERE status = 'disbursed' AND id > ?1 ORDER BY id LIMIT ?2");
+        let sql = format!(
+            "SELECT {LOAN_COLUMNS} FROM loan WHERE status = 'disbursed' AND id > ?1 ORDER BY id LIMIT ?2"
+        );
         let mut stmt = self.conn.prepare_cached(&sql).refine()?;
         let rows = stmt.query_map(params![after_id, limit], loan).refine()?;
         rows.collect::<Result<_, _>>().refine()
@@ -223,8 +237,17 @@ impl ReadTx<'_> {
 
     pub fn loan_transaction(&self, id: i64) -> Result<LoanTransactionRow, StoreError> {
         let sql = format!("SELECT {TXN_COLUMNS} FROM loan_transaction WHERE id = ?1");
-        let found = self.conn.prepare_cached(&sql).refine()?.query_row([id], transaction).optional().refine()?;
-        found.ok_or(StoreError::NotFound { table: "loan_transaction", id })
+        let found = self
+            .conn
+            .prepare_cached(&sql)
+            .refine()?
+            .query_row([id], transaction)
+            .optional()
+            .refine()?;
+        found.ok_or(StoreError::NotFound {
+            table: "loan_transaction",
+            id,
+        })
     }
 
     /// A loan's transactions, oldest first.
@@ -241,7 +264,7 @@ impl WriteTx<'_> {
     pub fn insert_loan(&mut self, l: &LoanRow) -> Result<i64, StoreError> {
         let sql = format!(
             "INSERT INTO loan ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-             ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, 0, ?29)",
+             ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, 0, ?29, ?30)",
             LOAN_COLUMNS.trim_start_matches("id, ")
         );
         let mut stmt = self.conn().prepare_cached(&sql).refine()?;
@@ -274,7 +297,8 @@ impl WriteTx<'_> {
             l.provision_minor,
             l.next_due_on,
             l.accrued_through,
-            l.position
+            l.position,
+            l.summary
         ])
         .refine()?;
         Ok(self.conn().last_insert_rowid())
@@ -292,7 +316,7 @@ impl WriteTx<'_> {
                    principal_overdue_minor = ?14, penalty_accrued_minor = ?15, fees_due_minor = ?16,
                    written_off_minor = ?17, days_past_due = ?18, class = ?19, provision_minor = ?20,
                    next_due_on = ?21, accrued_through = ?22, position = ?23, account_manager_id = ?24,
-                   version = version + 1
+                   summary = ?25, version = version + 1
                  WHERE id = ?1 AND version = ?2",
             )
             .refine()?;
@@ -321,12 +345,16 @@ impl WriteTx<'_> {
                 l.next_due_on,
                 l.accrued_through,
                 l.position,
-                l.account_manager_id
+                l.account_manager_id,
+                l.summary
             ])
             .refine()?;
         if changed == 0 {
             self.loan(l.id)?;
-            return Err(StoreError::VersionConflict { loan_id: l.id, expected_version: l.version });
+            return Err(StoreError::VersionConflict {
+                loan_id: l.id,
+                expected_version: l.version,
+            });
         }
         Ok(l.version + 1)
     }
@@ -397,7 +425,9 @@ impl WriteTx<'_> {
     pub fn set_transaction_reversed(&mut self, id: i64, reversed_by_id: i64) -> Result<(), StoreError> {
         let changed = self
             .conn()
-            .prepare_cached("UPDATE loan_transaction SET reversed_by_id = ?2 WHERE id = ?1 AND reversed_by_id IS NULL")
+            .prepare_cached(
+                "UPDATE loan_transaction SET reversed_by_id = ?2 WHERE id = ?1 AND reversed_by_id IS NULL",
+            )
             .refine()?
             .execute(params![id, reversed_by_id])
             .refine()?;

@@ -31,15 +31,24 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
     )
     .refine()?;
     let known = MIGRATIONS.last().map_or(0, |m| m.0);
-    let found: u32 =
-        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0)).refine()?;
+    let found: u32 = conn
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )
+        .refine()?;
     if found > known {
         return Err(StoreError::SchemaTooNew { found, known });
     }
     let mut applied = 0;
     for &(version, name, sql) in MIGRATIONS {
         let recorded: Option<i64> = conn
-            .query_row("SELECT checksum FROM schema_migrations WHERE version = ?1", [version], |r| r.get(0))
+            .query_row(
+                "SELECT checksum FROM schema_migrations WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
             .optional()
             .refine()?;
         match recorded {
@@ -62,7 +71,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
 }
 
 fn seed_chart(conn: &mut Connection) -> Result<(), StoreError> {
-    let count: i64 = conn.query_row("SELECT COUNT(*) FROM account", [], |r| r.get(0)).refine()?;
+    let count: i64 = conn
+        .query_row("SELECT COUNT(*) FROM account", [], |r| r.get(0))
+        .refine()?;
     if count > 0 {
         return Ok(());
     }

@@ -30,7 +30,13 @@ pub struct AppUserRow {
 }
 
 fn node(row: &Row<'_>) -> rusqlite::Result<OrgNodeRow> {
-    Ok(OrgNodeRow { id: row.get(0)?, parent_id: row.get(1)?, kind: row.get(2)?, code: row.get(3)?, name: row.get(4)? })
+    Ok(OrgNodeRow {
+        id: row.get(0)?,
+        parent_id: row.get(1)?,
+        kind: row.get(2)?,
+        code: row.get(3)?,
+        name: row.get(4)?,
+    })
 }
 
 fn user(row: &Row<'_>) -> rusqlite::Result<AppUserRow> {
@@ -49,8 +55,17 @@ const NODE_COLUMNS: &str = "id, parent_id, kind, code, name";
 impl ReadTx<'_> {
     pub fn org_node(&self, id: i64) -> Result<OrgNodeRow, StoreError> {
         let sql = format!("SELECT {NODE_COLUMNS} FROM org_node WHERE id = ?1");
-        let found = self.conn.prepare_cached(&sql).refine()?.query_row([id], node).optional().refine()?;
-        found.ok_or(StoreError::NotFound { table: "org_node", id })
+        let found = self
+            .conn
+            .prepare_cached(&sql)
+            .refine()?
+            .query_row([id], node)
+            .optional()
+            .refine()?;
+        found.ok_or(StoreError::NotFound {
+            table: "org_node",
+            id,
+        })
     }
 
     /// Every node, ordered by id (the tree is small: hundreds of outlets).
@@ -90,12 +105,17 @@ impl ReadTx<'_> {
     pub fn app_user(&self, id: i64) -> Result<AppUserRow, StoreError> {
         let found = self
             .conn
-            .prepare_cached("SELECT id, node_id, username, display_name, roles, created_at FROM app_user WHERE id = ?1")
+            .prepare_cached(
+                "SELECT id, node_id, username, display_name, roles, created_at FROM app_user WHERE id = ?1",
+            )
             .refine()?
             .query_row([id], user)
             .optional()
             .refine()?;
-        found.ok_or(StoreError::NotFound { table: "app_user", id })
+        found.ok_or(StoreError::NotFound {
+            table: "app_user",
+            id,
+        })
     }
 }
 
@@ -114,9 +134,10 @@ impl WriteTx<'_> {
             .refine()?;
         match stmt.execute(params![parent_id, kind, code, name]) {
             Ok(_) => Ok(self.conn().last_insert_rowid()),
-            Err(e) if StoreError::is_unique_violation(&e) => {
-                Err(StoreError::DuplicateCode { table: "org_node", code: code.to_string() })
-            }
+            Err(e) if StoreError::is_unique_violation(&e) => Err(StoreError::DuplicateCode {
+                table: "org_node",
+                code: code.to_string(),
+            }),
             Err(e) => Err(StoreError::refine(e)),
         }
     }
@@ -135,11 +156,18 @@ impl WriteTx<'_> {
                 "INSERT INTO app_user (node_id, username, display_name, roles, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )
             .refine()?;
-        match stmt.execute(params![node_id, username, display_name, roles, Utc::now().to_rfc3339()]) {
+        match stmt.execute(params![
+            node_id,
+            username,
+            display_name,
+            roles,
+            Utc::now().to_rfc3339()
+        ]) {
             Ok(_) => Ok(self.conn().last_insert_rowid()),
-            Err(e) if StoreError::is_unique_violation(&e) => {
-                Err(StoreError::DuplicateCode { table: "app_user", code: username.to_string() })
-            }
+            Err(e) if StoreError::is_unique_violation(&e) => Err(StoreError::DuplicateCode {
+                table: "app_user",
+                code: username.to_string(),
+            }),
             Err(e) => Err(StoreError::refine(e)),
         }
     }

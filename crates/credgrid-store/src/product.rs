@@ -57,7 +57,8 @@ pub struct ProductRow {
 /// Reads a decimal stored as text; a malformed one is a conversion error.
 pub(crate) fn decimal(row: &Row<'_>, index: usize) -> rusqlite::Result<Decimal> {
     let text: String = row.get(index)?;
-    Decimal::from_str(&text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e)))
+    Decimal::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e)))
 }
 
 const COLUMNS: &str = "id, code, name, currency, digits, amount_min_minor, amount_max_minor, term_min, term_max,
@@ -106,7 +107,13 @@ fn product(row: &Row<'_>) -> rusqlite::Result<ProductRow> {
 impl ReadTx<'_> {
     pub fn product(&self, id: i64) -> Result<ProductRow, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM product WHERE id = ?1");
-        let found = self.conn.prepare_cached(&sql).refine()?.query_row([id], product).optional().refine()?;
+        let found = self
+            .conn
+            .prepare_cached(&sql)
+            .refine()?
+            .query_row([id], product)
+            .optional()
+            .refine()?;
         found.ok_or(StoreError::NotFound { table: "product", id })
     }
 
@@ -163,9 +170,10 @@ impl WriteTx<'_> {
         ]);
         match inserted {
             Ok(_) => Ok(self.conn().last_insert_rowid()),
-            Err(e) if StoreError::is_unique_violation(&e) => {
-                Err(StoreError::DuplicateCode { table: "product", code: p.code.clone() })
-            }
+            Err(e) if StoreError::is_unique_violation(&e) => Err(StoreError::DuplicateCode {
+                table: "product",
+                code: p.code.clone(),
+            }),
             Err(e) => Err(StoreError::refine(e)),
         }
     }

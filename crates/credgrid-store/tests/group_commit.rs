@@ -16,8 +16,15 @@ type R<T> = Result<T, StoreError>;
 /// One repayment: a loan transaction and its three-line journal entry.
 fn repay(tx: &mut WriteTx<'_>, seed: Seed, loan_id: i64, principal: i64, interest: i64) -> R<i64> {
     let cny = |m| Money::from_minor(m, Currency::CNY);
-    let parts = RepaymentParts { principal: cny(principal), interest: cny(interest), penalty: cny(0), fee: cny(0) };
-    let entry = GlMapping::default().repayment(parts, Funds::Cash).expect("balanced");
+    let parts = RepaymentParts {
+        principal: cny(principal),
+        interest: cny(interest),
+        penalty: cny(0),
+        fee: cny(0),
+    };
+    let entry = GlMapping::default()
+        .repayment(parts, Funds::Cash)
+        .expect("balanced");
     let meta = NewJournalEntry {
         business_date: date(2026, 4, 2),
         event: "repayment".into(),
@@ -74,7 +81,9 @@ fn eight_threads_of_two_thousand_writes_are_all_durable_exactly_once() {
                 for i in 0..per_thread {
                     // The interest part encodes (thread, i) so each write is identifiable.
                     let marker = t * per_thread + i + 1;
-                    let id = store.write(move |tx: &mut WriteTx<'_>| repay(tx, seed, loan_id, 100, marker)).unwrap();
+                    let id = store
+                        .write(move |tx: &mut WriteTx<'_>| repay(tx, seed, loan_id, 100, marker))
+                        .unwrap();
                     acknowledged.push((id, marker));
                 }
                 acknowledged
@@ -84,7 +93,10 @@ fn eight_threads_of_two_thousand_writes_are_all_durable_exactly_once() {
     let acknowledged: Vec<(i64, i64)> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
     let stats = store.writer_stats();
     assert_eq!(stats.jobs_committed, 2 + 16_000, "seed, loan and every repayment");
-    assert!(stats.commits < stats.jobs_committed, "writes shared commits: {stats:?}");
+    assert!(
+        stats.commits < stats.jobs_committed,
+        "writes shared commits: {stats:?}"
+    );
     drop(store);
 
     let store = Store::open(&path).unwrap();
@@ -92,7 +104,11 @@ fn eight_threads_of_two_thousand_writes_are_all_durable_exactly_once() {
     assert_eq!(stored.len(), 16_000);
     let mut markers: Vec<i64> = stored.iter().map(|t| t.interest_minor).collect();
     markers.sort_unstable();
-    assert_eq!(markers, (1..=16_000).collect::<Vec<_>>(), "each write is there exactly once");
+    assert_eq!(
+        markers,
+        (1..=16_000).collect::<Vec<_>>(),
+        "each write is there exactly once"
+    );
     for (id, marker) in acknowledged {
         let row = store.read(|r| r.loan_transaction(id)).unwrap();
         assert_eq!(row.interest_minor, marker);
@@ -142,15 +158,25 @@ fn a_refused_job_leaves_nothing_while_its_batch_neighbours_commit() {
     release.send(()).unwrap();
     let mut got: Vec<(char, R<i64>)> = results.iter().collect();
     got.sort_by_key(|(n, _)| *n);
-    assert!(got[0].1.is_ok() && got[1].1.is_ok() && got[2].1.is_err(), "{got:?}");
+    assert!(
+        got[0].1.is_ok() && got[1].1.is_ok() && got[2].1.is_err(),
+        "{got:?}"
+    );
     let after = store.writer_stats();
     // The holder's batch, then one batch for the three queued jobs.
     assert_eq!(after.commits - before.commits, 2, "{before:?} {after:?}");
     assert_eq!(after.jobs_refused - before.jobs_refused, 1);
     let stored = store.read(|r| r.loan_transactions(loan_id)).unwrap();
-    assert_eq!(stored.iter().map(|t| t.interest_minor).collect::<Vec<_>>(), [1, 1]);
+    assert_eq!(
+        stored.iter().map(|t| t.interest_minor).collect::<Vec<_>>(),
+        [1, 1]
+    );
     let journal = store.read(|r| r.loan_journal(loan_id)).unwrap();
-    assert_eq!(journal.len(), 2, "the refused job's journal entry was rolled back too");
+    assert_eq!(
+        journal.len(),
+        2,
+        "the refused job's journal entry was rolled back too"
+    );
 }
 
 #[test]
@@ -229,7 +255,12 @@ fn each_posting_rule_is_stored_and_read_back_as_the_same_entry() {
     let amount = Money::from_minor(12_345, Currency::CNY);
     let entries: Vec<_> = PostingEvent::ALL
         .into_iter()
-        .filter_map(|e| mapping.post(e, amount, Funds::Settlement).ok().map(|entry| (e, entry)))
+        .filter_map(|e| {
+            mapping
+                .post(e, amount, Funds::Settlement)
+                .ok()
+                .map(|entry| (e, entry))
+        })
         .collect();
     assert_eq!(entries.len(), 11);
     let originals = entries.clone();

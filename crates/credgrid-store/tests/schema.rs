@@ -24,12 +24,19 @@ fn migrations_apply_once_and_reopen_is_idempotent() {
     drop(store);
     let store = Store::open(&path).unwrap();
     // The data survived and the chart was not seeded twice.
-    let (node, accounts) = store.read(|r| -> R<_> { Ok((r.org_node(seed.outlet_a)?, r.accounts()?)) }).unwrap();
+    let (node, accounts) = store
+        .read(|r| -> R<_> { Ok((r.org_node(seed.outlet_a)?, r.accounts()?)) })
+        .unwrap();
     assert_eq!(node.code, "O01");
-    assert_eq!(accounts.len(), credgrid_core::ledger::default_chart().accounts().len());
+    assert_eq!(
+        accounts.len(),
+        credgrid_core::ledger::default_chart().accounts().len()
+    );
     drop(store);
     let raw = Connection::open(&path).unwrap();
-    let applied: i64 = raw.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+    let applied: i64 = raw
+        .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(applied, 1);
     let mode: String = raw.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
@@ -40,14 +47,25 @@ fn an_edited_migration_is_refused_at_open() {
     let path = temp_db("edited");
     drop(Store::open(&path).unwrap());
     let raw = Connection::open(&path).unwrap();
-    raw.execute("UPDATE schema_migrations SET checksum = checksum + 1 WHERE version = 1", []).unwrap();
+    raw.execute(
+        "UPDATE schema_migrations SET checksum = checksum + 1 WHERE version = 1",
+        [],
+    )
+    .unwrap();
     drop(raw);
-    assert!(matches!(Store::open(&path), Err(StoreError::MigrationEdited { version: 1 })));
+    assert!(matches!(
+        Store::open(&path),
+        Err(StoreError::MigrationEdited { version: 1 })
+    ));
 }
 
 fn post_one(store: &Store, seed: Seed) -> i64 {
     let entry = GlMapping::default()
-        .post(PostingEvent::Disbursement, Money::from_minor(500_000, Currency::CNY), Funds::Cash)
+        .post(
+            PostingEvent::Disbursement,
+            Money::from_minor(500_000, Currency::CNY),
+            Funds::Cash,
+        )
         .unwrap();
     store
         .write(move |tx: &mut WriteTx<'_>| {
@@ -83,7 +101,9 @@ fn the_journal_refuses_update_and_delete_in_the_database() {
         let error = raw.execute(sql, []).unwrap_err().to_string();
         assert!(error.contains("append-only"), "{sql}: {error}");
     }
-    let lines: i64 = raw.query_row("SELECT COUNT(*) FROM journal_line", [], |r| r.get(0)).unwrap();
+    let lines: i64 = raw
+        .query_row("SELECT COUNT(*) FROM journal_line", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(lines, 2);
 }
 
@@ -130,7 +150,10 @@ fn a_loan_transaction_is_reversed_once_and_never_edited() {
     let path = store.path().to_path_buf();
     drop(store);
     let raw = Connection::open(path).unwrap();
-    let edit = raw.execute(&format!("UPDATE loan_transaction SET amount_minor = 1 WHERE id = {original}"), []);
+    let edit = raw.execute(
+        &format!("UPDATE loan_transaction SET amount_minor = 1 WHERE id = {original}"),
+        [],
+    );
     assert!(edit.unwrap_err().to_string().contains("append-only"));
     let delete = raw.execute(&format!("DELETE FROM loan_transaction WHERE id = {reversal}"), []);
     assert!(delete.unwrap_err().to_string().contains("append-only"));
@@ -140,11 +163,24 @@ fn a_loan_transaction_is_reversed_once_and_never_edited() {
 fn two_active_clients_never_share_an_identity() {
     let store = Store::open(temp_db("identity")).unwrap();
     let seed = seed(&store);
-    let first = store.write(move |tx: &mut WriteTx<'_>| tx.insert_client(&new_client(seed.outlet_a, "Li Wei", "440524198001010013"))).unwrap();
-    let second = store.write(move |tx: &mut WriteTx<'_>| tx.insert_client(&new_client(seed.outlet_b, "Li W.", "440524198001010013")));
+    let first = store
+        .write(move |tx: &mut WriteTx<'_>| {
+            tx.insert_client(&new_client(seed.outlet_a, "Li Wei", "440524198001010013"))
+        })
+        .unwrap();
+    let second = store.write(move |tx: &mut WriteTx<'_>| {
+        tx.insert_client(&new_client(seed.outlet_b, "Li W.", "440524198001010013"))
+    });
     match second {
-        Err(StoreError::DuplicateIdentity { id_country, id_number, existing_client_id }) => {
-            assert_eq!((id_country.as_str(), id_number.as_str(), existing_client_id), ("CN", "440524198001010013", first));
+        Err(StoreError::DuplicateIdentity {
+            id_country,
+            id_number,
+            existing_client_id,
+        }) => {
+            assert_eq!(
+                (id_country.as_str(), id_number.as_str(), existing_client_id),
+                ("CN", "440524198001010013", first)
+            );
         }
         other => panic!("expected DuplicateIdentity, got {other:?}"),
     }
@@ -158,7 +194,9 @@ fn two_active_clients_never_share_an_identity() {
     assert!(again > first);
     // And re-activating the closed one would make two: refused precisely.
     let reactivate = store.write(move |tx: &mut WriteTx<'_>| tx.set_client_status(first, "active"));
-    assert!(matches!(reactivate, Err(StoreError::DuplicateIdentity { existing_client_id, .. }) if existing_client_id == again));
+    assert!(
+        matches!(reactivate, Err(StoreError::DuplicateIdentity { existing_client_id, .. }) if existing_client_id == again)
+    );
 }
 
 #[test]
@@ -177,9 +215,19 @@ fn clients_page_by_id_and_search_by_prefix() {
     let first = store.read(|r| r.clients(0, 2, None)).unwrap();
     let second = store.read(|r| r.clients(first[1].id, 2, None)).unwrap();
     let third = store.read(|r| r.clients(second[1].id, 2, None)).unwrap();
-    let all: Vec<&str> = first.iter().chain(&second).chain(&third).map(|c| c.name.as_str()).collect();
+    let all: Vec<&str> = first
+        .iter()
+        .chain(&second)
+        .chain(&third)
+        .map(|c| c.name.as_str())
+        .collect();
     assert_eq!(all, names);
-    let wang: Vec<String> = store.read(|r| r.clients(0, 10, Some("wang"))).unwrap().into_iter().map(|c| c.name).collect();
+    let wang: Vec<String> = store
+        .read(|r| r.clients(0, 10, Some("wang")))
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     assert_eq!(wang, ["Wang Fang", "Wang Lei", "wang_x"]);
     // LIKE wildcards in the search are literal characters.
     let literal = store.read(|r| r.clients(0, 10, Some("wang_"))).unwrap();
@@ -192,12 +240,25 @@ fn clients_page_by_id_and_search_by_prefix() {
 fn the_org_tree_answers_descendant_outlets() {
     let store = Store::open(temp_db("tree")).unwrap();
     let seed = seed(&store);
-    let outlets = |node| store.read(|r| r.descendant_outlets(node)).unwrap().into_iter().map(|n| n.id).collect::<Vec<_>>();
+    let outlets = |node| {
+        store
+            .read(|r| r.descendant_outlets(node))
+            .unwrap()
+            .into_iter()
+            .map(|n| n.id)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(outlets(seed.root), [seed.outlet_a, seed.outlet_b]);
     assert_eq!(outlets(seed.branch), [seed.outlet_a]);
     assert_eq!(outlets(seed.outlet_b), [seed.outlet_b]);
     let dup = store.write(|tx: &mut WriteTx<'_>| tx.insert_org_node(None, "institution", "RCC", "Again"));
-    assert!(matches!(dup, Err(StoreError::DuplicateCode { table: "org_node", .. })));
+    assert!(matches!(
+        dup,
+        Err(StoreError::DuplicateCode {
+            table: "org_node",
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -211,17 +272,31 @@ fn a_loan_updates_only_from_the_version_it_was_read_at() {
         })
         .unwrap();
     let read = store.read(|r| r.loan(loan_id)).unwrap();
-    assert_eq!((read.version, read.annual_rate, read.position.as_deref()), (0, rust_decimal::Decimal::new(865, 4), Some(&[1_u8, 2, 3][..])));
+    assert_eq!(
+        (read.version, read.annual_rate, read.position.as_deref()),
+        (0, rust_decimal::Decimal::new(865, 4), Some(&[1_u8, 2, 3][..]))
+    );
     let mut paid = read.clone();
     paid.principal_outstanding_minor -= 150_000;
-    let version = store.write(move |tx: &mut WriteTx<'_>| tx.update_loan(&paid)).unwrap();
+    let version = store
+        .write(move |tx: &mut WriteTx<'_>| tx.update_loan(&paid))
+        .unwrap();
     assert_eq!(version, 1);
     let mut stale = read;
     stale.days_past_due = 9;
     let conflict = store.write(move |tx: &mut WriteTx<'_>| tx.update_loan(&stale));
-    assert!(matches!(conflict, Err(StoreError::VersionConflict { expected_version: 0, .. })));
+    assert!(matches!(
+        conflict,
+        Err(StoreError::VersionConflict {
+            expected_version: 0,
+            ..
+        })
+    ));
     let now = store.read(|r| r.loan(loan_id)).unwrap();
-    assert_eq!((now.principal_outstanding_minor, now.days_past_due, now.version), (1_850_000, 0, 1));
+    assert_eq!(
+        (now.principal_outstanding_minor, now.days_past_due, now.version),
+        (1_850_000, 0, 1)
+    );
 }
 
 #[test]
@@ -244,7 +319,10 @@ fn a_days_detail_is_recorded_once_and_the_run_resumes_from_its_cursor() {
                 provision_minor: 10_000,
             };
             let first = tx.insert_accrual_detail(&detail)?;
-            let second = tx.insert_accrual_detail(&AccrualDetailRow { interest_minor: 999, ..detail })?;
+            let second = tx.insert_accrual_detail(&AccrualDetailRow {
+                interest_minor: 999,
+                ..detail
+            })?;
             tx.advance_eod_run(day, 1, loan_id)?;
             // A restarted run gets the same row back, cursor included.
             Ok((first, second, tx.start_eod_run(day)?))
@@ -253,8 +331,13 @@ fn a_days_detail_is_recorded_once_and_the_run_resumes_from_its_cursor() {
     assert!(first && !second);
     assert_eq!((run.status.as_str(), run.loans_processed), ("running", 1));
     let details = store.read(|r| r.accrual_details(day, 0, 10)).unwrap();
-    assert_eq!(details.iter().map(|d| d.interest_minor).collect::<Vec<_>>(), [237]);
-    store.write(move |tx: &mut WriteTx<'_>| tx.finish_eod_run(day, "{}")).unwrap();
+    assert_eq!(
+        details.iter().map(|d| d.interest_minor).collect::<Vec<_>>(),
+        [237]
+    );
+    store
+        .write(move |tx: &mut WriteTx<'_>| tx.finish_eod_run(day, "{}"))
+        .unwrap();
     let twice = store.write(move |tx: &mut WriteTx<'_>| tx.finish_eod_run(day, "{}"));
     assert!(matches!(twice, Err(StoreError::Constraint(_))));
     assert_eq!(store.read(|r| r.last_closed_date()).unwrap(), Some(day));
@@ -273,13 +356,26 @@ fn an_idempotency_key_is_stored_once_per_scope() {
         created_at: String::new(),
     };
     let put = row.clone();
-    store.write(move |tx: &mut WriteTx<'_>| tx.put_idempotency(&put)).unwrap();
+    store
+        .write(move |tx: &mut WriteTx<'_>| tx.put_idempotency(&put))
+        .unwrap();
     let again = row.clone();
     let duplicate = store.write(move |tx: &mut WriteTx<'_>| tx.put_idempotency(&again));
-    assert!(matches!(duplicate, Err(StoreError::DuplicateIdempotencyKey { .. })));
-    let other_scope = IdempotencyRow { scope: "user:2".into(), ..row.clone() };
-    store.write(move |tx: &mut WriteTx<'_>| tx.put_idempotency(&other_scope)).unwrap();
+    assert!(matches!(
+        duplicate,
+        Err(StoreError::DuplicateIdempotencyKey { .. })
+    ));
+    let other_scope = IdempotencyRow {
+        scope: "user:2".into(),
+        ..row.clone()
+    };
+    store
+        .write(move |tx: &mut WriteTx<'_>| tx.put_idempotency(&other_scope))
+        .unwrap();
     let found = store.read(|r| r.idempotency("user:1", "k-1")).unwrap().unwrap();
-    assert_eq!((found.status_code, found.response_body.as_str()), (201, "{\"id\":7}"));
+    assert_eq!(
+        (found.status_code, found.response_body.as_str()),
+        (201, "{\"id\":7}")
+    );
     assert_eq!(store.read(|r| r.idempotency("user:3", "k-1")).unwrap(), None);
 }

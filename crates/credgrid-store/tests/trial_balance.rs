@@ -13,7 +13,10 @@ use proptest::prelude::*;
 type R<T> = Result<T, StoreError>;
 
 fn net(rows: &[TrialBalanceRow], currency: &str) -> i64 {
-    rows.iter().filter(|r| r.currency == currency).map(|r| r.debit_minor - r.credit_minor).sum()
+    rows.iter()
+        .filter(|r| r.currency == currency)
+        .map(|r| r.debit_minor - r.credit_minor)
+        .sum()
 }
 
 fn entry_for(event: usize, minor: i64, usd: bool) -> Option<JournalEntry> {
@@ -80,10 +83,18 @@ fn the_trial_balance_covers_a_nodes_subtree_up_to_a_date() {
     let seed = seed(&store);
     let cny = |m| Money::from_minor(m, Currency::CNY);
     let mapping = GlMapping::default();
-    let disburse = |m| mapping.post(PostingEvent::Disbursement, cny(m), Funds::Cash).unwrap();
+    let disburse = |m| {
+        mapping
+            .post(PostingEvent::Disbursement, cny(m), Funds::Cash)
+            .unwrap()
+    };
     // Outlet A (under the branch) lends 1,000.00 on the 2nd and 300.00 on
     // the 3rd; outlet B (under the root) lends 50.00 on the 2nd.
-    let postings = [(seed.outlet_a, 2, disburse(100_000)), (seed.outlet_a, 3, disburse(30_000)), (seed.outlet_b, 2, disburse(5_000))];
+    let postings = [
+        (seed.outlet_a, 2, disburse(100_000)),
+        (seed.outlet_a, 3, disburse(30_000)),
+        (seed.outlet_b, 2, disburse(5_000)),
+    ];
     store
         .write(move |tx: &mut WriteTx<'_>| -> R<()> {
             for (outlet_id, day, entry) in &postings {
@@ -110,7 +121,12 @@ fn the_trial_balance_covers_a_nodes_subtree_up_to_a_date() {
     assert_eq!(loans(date(2026, 3, 3), None), (135_000, 135_000));
     assert_eq!(loans(date(2026, 3, 3), Some(seed.branch)), (130_000, 130_000));
     assert_eq!(loans(date(2026, 3, 2), Some(seed.outlet_b)), (5_000, 5_000));
-    let cash = store.read(|r| r.trial_balance(date(2026, 3, 3), Some(seed.root))).unwrap();
+    let cash = store
+        .read(|r| r.trial_balance(date(2026, 3, 3), Some(seed.root)))
+        .unwrap();
     let cash = cash.into_iter().find(|r| r.account_code == "1001").unwrap();
-    assert_eq!((cash.credit_minor, cash.balance_minor().unwrap()), (135_000, -135_000));
+    assert_eq!(
+        (cash.credit_minor, cash.balance_minor().unwrap()),
+        (135_000, -135_000)
+    );
 }

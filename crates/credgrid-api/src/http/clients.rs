@@ -10,13 +10,23 @@ use axum::extract::State;
 use axum::response::Response;
 
 pub(super) fn routes(routes: Routes) -> Routes {
-    routes.post("/clients", create).get("/clients", list).get("/clients/{id}", get_one)
+    routes
+        .post("/clients", create)
+        .get("/clients", list)
+        .get("/clients/{id}", get_one)
 }
 
-async fn create(State(state): State<AppState>, ActingUser(actor): ActingUser, body: Body) -> Result<Response, ApiError> {
+async fn create(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    body: Body,
+) -> Result<Response, ApiError> {
     let client = dto::new_client(body.fields)?;
     let view = blocking(&state, move |i| app(i.create_client(actor, client))).await?;
-    Ok(created(format!("{PREFIX}/clients/{}", view.id), dto::client_json(&view)))
+    Ok(created(
+        format!("{PREFIX}/clients/{}", view.id),
+        dto::client_json(&view),
+    ))
 }
 
 async fn list(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {

@@ -42,7 +42,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError { status, code, detail: Some(detail.into()), field: None }
+        ApiError {
+            status,
+            code,
+            detail: Some(detail.into()),
+            field: None,
+        }
     }
 
     /// A field (body member, query or path parameter) with a wrong value: 422.
@@ -57,7 +62,11 @@ impl ApiError {
 
     /// The body cannot be read as a JSON object: 400.
     pub fn malformed(reason: impl std::fmt::Display) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, code::MALFORMED_BODY, format!("body: {reason}"))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            code::MALFORMED_BODY,
+            format!("body: {reason}"),
+        )
     }
 
     pub fn missing_header(name: &str) -> ApiError {
@@ -71,7 +80,11 @@ impl ApiError {
     }
 
     pub fn invalid_header(name: &str, reason: impl std::fmt::Display) -> ApiError {
-        let mut e = ApiError::new(StatusCode::BAD_REQUEST, code::INVALID_HEADER, format!("{name}: {reason}"));
+        let mut e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            code::INVALID_HEADER,
+            format!("{name}: {reason}"),
+        );
         e.field = Some(name.to_string());
         e
     }
@@ -79,13 +92,21 @@ impl ApiError {
     /// A failure that is not the caller's fault: logged, answered without detail.
     pub fn internal(detail: impl std::fmt::Display) -> ApiError {
         eprintln!("credgrid: internal error: {detail}");
-        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, code: code::INTERNAL, detail: None, field: None }
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: code::INTERNAL,
+            detail: None,
+            field: None,
+        }
     }
 
     /// The problem document.
     pub fn to_value(&self) -> Value {
         let mut doc = Map::new();
-        doc.insert("type".into(), Value::String(format!("{PROBLEM_BASE}{}", self.code)));
+        doc.insert(
+            "type".into(),
+            Value::String(format!("{PROBLEM_BASE}{}", self.code)),
+        );
         doc.insert("title".into(), Value::String(title(self.code).to_string()));
         doc.insert("status".into(), Value::from(self.status.as_u16()));
         if let Some(detail) = &self.detail {
@@ -153,7 +174,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = self.to_value().to_string();
         let mut response = (self.status, body).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+        );
         response
     }
 }
@@ -166,12 +190,30 @@ mod tests {
     fn use_case_errors_map_to_status_and_stable_type() {
         // RFC 9457 §3.1: type, title, status, detail; `field` is our extension member.
         let cases = [
-            (AppError::invalid("principal", "must be positive"), 422, "invalid-field", Some("principal")),
-            (AppError::not_found("loan", 7), 404, "not-found", None),
-            (AppError::IdempotencyMismatch, 409, "idempotency-mismatch", Some("Idempotency-Key")),
-            (AppError::DuplicateIdentity, 409, "duplicate-identity", Some("id_number")),
             (
-                AppError::Refused { rule: "principal-above-maximum", detail: "x".into() },
+                AppError::invalid("principal", "must be positive"),
+                422,
+                "invalid-field",
+                Some("principal"),
+            ),
+            (AppError::not_found("loan", 7), 404, "not-found", None),
+            (
+                AppError::IdempotencyMismatch,
+                409,
+                "idempotency-mismatch",
+                Some("Idempotency-Key"),
+            ),
+            (
+                AppError::DuplicateIdentity,
+                409,
+                "duplicate-identity",
+                Some("id_number"),
+            ),
+            (
+                AppError::Refused {
+                    rule: "principal-above-maximum",
+                    detail: "x".into(),
+                },
                 409,
                 "principal-above-maximum",
                 None,

@@ -25,11 +25,16 @@ pub struct ActingUser(pub Actor);
 
 fn acting_user(headers: &HeaderMap) -> Result<Actor, ApiError> {
     let Some(value) = headers.get(USER_HEADER) else {
-        return Ok(Actor { user_id: DEFAULT_USER_ID });
+        return Ok(Actor {
+            user_id: DEFAULT_USER_ID,
+        });
     };
-    let text = value.to_str().map_err(|_| ApiError::invalid_header(USER_HEADER, "must be a user id"))?;
-    let user_id = parse_int_text(USER_HEADER, text, 1, i64::MAX)
-        .map_err(|_| ApiError::invalid_header(USER_HEADER, "must be a user id (a whole number of at least 1)"))?;
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::invalid_header(USER_HEADER, "must be a user id"))?;
+    let user_id = parse_int_text(USER_HEADER, text, 1, i64::MAX).map_err(|_| {
+        ApiError::invalid_header(USER_HEADER, "must be a user id (a whole number of at least 1)")
+    })?;
     Ok(Actor { user_id })
 }
 
@@ -61,7 +66,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Ids {
         let raw = RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, code::MALFORMED_PATH, e.body_text()))?;
-        Ok(Ids(raw.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()))
+        Ok(Ids(raw
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()))
     }
 }
 
@@ -103,20 +111,32 @@ impl<S: Send + Sync> FromRequest<S> for Body {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let json = is_json(req.headers());
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::new(e.status(), code::BODY_TOO_LARGE, format!("body: larger than {} bytes", super::BODY_LEN_MAX))
-            }
-            status => ApiError::new(status, code::MALFORMED_BODY, format!("body: {}", e.body_text())),
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                    e.status(),
+                    code::BODY_TOO_LARGE,
+                    format!("body: larger than {} bytes", super::BODY_LEN_MAX),
+                ),
+                status => ApiError::new(status, code::MALFORMED_BODY, format!("body: {}", e.body_text())),
+            })?;
         if bytes.is_empty() {
-            return Ok(Body { fields: Fields::default(), value: Value::Object(Default::default()) });
+            return Ok(Body {
+                fields: Fields::default(),
+                value: Value::Object(Default::default()),
+            });
         }
         if !json {
             let detail = "Content-Type: a request body must be sent as application/json";
-            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, code::UNSUPPORTED_MEDIA_TYPE, detail));
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                code::UNSUPPORTED_MEDIA_TYPE,
+                detail,
+            ));
         }
-        let value: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::malformed(format!("not JSON: {e}")))?;
+        let value: Value =
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::malformed(format!("not JSON: {e}")))?;
         let fields = Fields::from_value(value.clone())?;
         Ok(Body { fields, value })
     }
@@ -141,6 +161,10 @@ impl<S: Send + Sync> FromRequest<S> for MoneyRequest {
         let path = req.uri().path().to_string();
         let body = Body::from_request(req, state).await?;
         let key = idempotency::idempotency_key(key, &method, &path, actor.user_id, &body.value);
-        Ok(MoneyRequest { actor, key, fields: body.fields })
+        Ok(MoneyRequest {
+            actor,
+            key,
+            fields: body.fields,
+        })
     }
 }

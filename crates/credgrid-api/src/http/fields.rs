@@ -29,7 +29,11 @@ impl Amount {
         Money::from_decimal_exact(self.value, currency).map_err(|e| match e {
             MoneyError::PrecisionLoss => ApiError::invalid(
                 self.field,
-                format!("{} allows at most {} decimal places", currency.code(), currency.digits()),
+                format!(
+                    "{} allows at most {} decimal places",
+                    currency.code(),
+                    currency.digits()
+                ),
             ),
             other => ApiError::invalid(self.field, other),
         })
@@ -62,15 +66,23 @@ pub fn parse_amount(field: &'static str, text: &str, zero: Zero) -> Result<Amoun
 pub fn parse_percent(field: &'static str, text: &str) -> Result<Decimal, ApiError> {
     let amount = parse_amount(field, text, Zero::Allowed)?;
     if amount.value > PERCENT_MAX {
-        return Err(ApiError::invalid(field, format!("must be at most {PERCENT_MAX} (percent)")));
+        return Err(ApiError::invalid(
+            field,
+            format!("must be at most {PERCENT_MAX} (percent)"),
+        ));
     }
-    amount.value.checked_div(Decimal::ONE_HUNDRED).ok_or_else(|| ApiError::invalid(field, "is too precise"))
+    amount
+        .value
+        .checked_div(Decimal::ONE_HUNDRED)
+        .ok_or_else(|| ApiError::invalid(field, "is too precise"))
 }
 
 /// Parses a `YYYY-MM-DD` date for `field`.
 pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, ApiError> {
     let shaped = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
-    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().filter(|_| shaped);
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|_| shaped);
     date.ok_or_else(|| ApiError::invalid(field, "must be a date written YYYY-MM-DD"))
 }
 
@@ -82,7 +94,10 @@ pub fn parse_int_text(field: &str, text: &str, min: i64, max: i64) -> Result<i64
         .filter(|_| text.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
         .ok_or_else(|| ApiError::invalid(field, "must be a whole number"))?;
     if value < min || value > max {
-        return Err(ApiError::invalid(field, format!("must be between {min} and {max}")));
+        return Err(ApiError::invalid(
+            field,
+            format!("must be between {min} and {max}"),
+        ));
     }
     Ok(value)
 }
@@ -112,7 +127,9 @@ impl Fields {
     }
 
     pub fn opt_str(&mut self, name: &'static str, len_max: usize) -> Result<Option<String>, ApiError> {
-        let Some(value) = self.take(name) else { return Ok(None) };
+        let Some(value) = self.take(name) else {
+            return Ok(None);
+        };
         let Value::String(text) = value else {
             return Err(ApiError::invalid(name, "must be a string"));
         };
@@ -120,7 +137,10 @@ impl Fields {
             return Err(ApiError::invalid(name, "must not be empty"));
         }
         if text.chars().count() > len_max {
-            return Err(ApiError::invalid(name, format!("must be at most {len_max} characters")));
+            return Err(ApiError::invalid(
+                name,
+                format!("must be at most {len_max} characters"),
+            ));
         }
         Ok(Some(text))
     }
@@ -134,9 +154,10 @@ impl Fields {
     pub fn opt_enum(&mut self, name: &'static str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
         let value = self.opt_str(name, 64)?;
         match value {
-            Some(text) if !allowed.contains(&text.as_str()) => {
-                Err(ApiError::invalid(name, format!("must be one of {}", allowed.join(", "))))
-            }
+            Some(text) if !allowed.contains(&text.as_str()) => Err(ApiError::invalid(
+                name,
+                format!("must be one of {}", allowed.join(", ")),
+            )),
             other => Ok(other),
         }
     }
@@ -148,14 +169,20 @@ impl Fields {
 
     /// An integer in `min..=max` (JSON integer; floats, strings and overflow refused).
     pub fn opt_int(&mut self, name: &'static str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
-        let Some(value) = self.take(name) else { return Ok(None) };
+        let Some(value) = self.take(name) else {
+            return Ok(None);
+        };
         let number = match &value {
             Value::Number(n) => n.as_i64(),
             _ => return Err(ApiError::invalid(name, "must be a whole number")),
         };
-        let number = number.ok_or_else(|| ApiError::invalid(name, format!("must be between {min} and {max}")))?;
+        let number =
+            number.ok_or_else(|| ApiError::invalid(name, format!("must be between {min} and {max}")))?;
         if number < min || number > max {
-            return Err(ApiError::invalid(name, format!("must be between {min} and {max}")));
+            return Err(ApiError::invalid(
+                name,
+                format!("must be between {min} and {max}"),
+            ));
         }
         Ok(Some(number))
     }
@@ -193,7 +220,10 @@ impl Fields {
         match self.take(name) {
             None => Ok(None),
             Some(Value::String(text)) => parse_amount(name, &text, zero).map(Some),
-            Some(_) => Err(ApiError::invalid(name, "must be a decimal string such as \"5000.00\"")),
+            Some(_) => Err(ApiError::invalid(
+                name,
+                "must be a decimal string such as \"5000.00\"",
+            )),
         }
     }
 
@@ -207,7 +237,10 @@ impl Fields {
         match self.take(name) {
             None => Ok(None),
             Some(Value::String(text)) => parse_percent(name, &text).map(Some),
-            Some(_) => Err(ApiError::invalid(name, "must be a percentage as a decimal string such as \"12.5\"")),
+            Some(_) => Err(ApiError::invalid(
+                name,
+                "must be a percentage as a decimal string such as \"12.5\"",
+            )),
         }
     }
 
@@ -225,16 +258,27 @@ impl Fields {
     }
 
     /// A list of strings, each out of `allowed`, without repeats.
-    pub fn opt_enum_list(&mut self, name: &'static str, allowed: &[&str]) -> Result<Option<Vec<String>>, ApiError> {
-        let Some(value) = self.take(name) else { return Ok(None) };
+    pub fn opt_enum_list(
+        &mut self,
+        name: &'static str,
+        allowed: &[&str],
+    ) -> Result<Option<Vec<String>>, ApiError> {
+        let Some(value) = self.take(name) else {
+            return Ok(None);
+        };
         let Value::Array(items) = value else {
             return Err(ApiError::invalid(name, "must be an array of strings"));
         };
         let mut out: Vec<String> = Vec::with_capacity(items.len());
         for item in items {
-            let text = item.as_str().ok_or_else(|| ApiError::invalid(name, "must be an array of strings"))?;
+            let text = item
+                .as_str()
+                .ok_or_else(|| ApiError::invalid(name, "must be an array of strings"))?;
             if !allowed.contains(&text) {
-                return Err(ApiError::invalid(name, format!("each item must be one of {}", allowed.join(", "))));
+                return Err(ApiError::invalid(
+                    name,
+                    format!("each item must be one of {}", allowed.join(", ")),
+                ));
             }
             if out.iter().any(|seen| seen == text) {
                 return Err(ApiError::invalid(name, format!("{text} is listed twice")));
@@ -277,7 +321,9 @@ impl Params {
     }
 
     pub fn opt_int(&mut self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
-        self.take(name).map(|text| parse_int_text(name, &text, min, max)).transpose()
+        self.take(name)
+            .map(|text| parse_int_text(name, &text, min, max))
+            .transpose()
     }
 
     pub fn opt_date(&mut self, name: &str) -> Result<Option<NaiveDate>, ApiError> {
@@ -286,9 +332,10 @@ impl Params {
 
     pub fn opt_text(&mut self, name: &str, len_max: usize) -> Result<Option<String>, ApiError> {
         match self.take(name) {
-            Some(text) if text.chars().count() > len_max => {
-                Err(ApiError::invalid(name, format!("must be at most {len_max} characters")))
-            }
+            Some(text) if text.chars().count() > len_max => Err(ApiError::invalid(
+                name,
+                format!("must be at most {len_max} characters"),
+            )),
             other => Ok(other),
         }
     }
@@ -319,19 +366,29 @@ mod tests {
             ("", Zero::Allowed),
         ] {
             let e = parse_amount("amount", text, zero).unwrap_err();
-            assert_eq!((e.status.as_u16(), e.field.as_deref()), (422, Some("amount")), "{text:?}");
+            assert_eq!(
+                (e.status.as_u16(), e.field.as_deref()),
+                (422, Some("amount")),
+                "{text:?}"
+            );
         }
         // Representable as a decimal but beyond i64 minor units: refused at conversion.
         let big = parse_amount("amount", "999999999999999999", Zero::Allowed).unwrap();
         assert!(big.money(Currency::CNY).is_err());
         let fine = parse_amount("amount", "1.005", Zero::Allowed).unwrap();
-        assert_eq!(fine.money(Currency::CNY).unwrap_err().field.as_deref(), Some("amount"));
+        assert_eq!(
+            fine.money(Currency::CNY).unwrap_err().field.as_deref(),
+            Some("amount")
+        );
     }
 
     #[test]
     fn percent_strings_become_fractions() {
         assert_eq!(parse_percent("annual_rate", "12").unwrap(), Decimal::new(12, 2));
-        assert_eq!(parse_percent("annual_rate", "7.25").unwrap(), Decimal::new(725, 4));
+        assert_eq!(
+            parse_percent("annual_rate", "7.25").unwrap(),
+            Decimal::new(725, 4)
+        );
         assert!(parse_percent("annual_rate", "1001").is_err());
         assert!(parse_percent("annual_rate", "-1").is_err());
     }
@@ -349,7 +406,10 @@ mod tests {
         assert!(f.opt_date("d").is_err());
         assert!(f.opt_enum_list("list", &["a", "b"]).is_err());
         assert!(f.opt_str("s", 10).is_err());
-        assert_eq!(f.req_str("missing", 10).unwrap_err().detail.as_deref(), Some("missing: is required"));
+        assert_eq!(
+            f.req_str("missing", 10).unwrap_err().detail.as_deref(),
+            Some("missing: is required")
+        );
         assert_eq!(f.finish().unwrap_err().field.as_deref(), Some("extra"));
         assert_eq!(Fields::from_value(json!([1])).unwrap_err().status.as_u16(), 400);
     }
@@ -358,8 +418,14 @@ mod tests {
     fn query_parameters_are_checked_by_name() {
         let pairs = |p: &[(&str, &str)]| p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
         let mut q = Params::new(pairs(&[("limit", "x"), ("after_id", "99999999999999999999")])).unwrap();
-        assert_eq!(q.opt_int("limit", 1, 200).unwrap_err().field.as_deref(), Some("limit"));
-        assert_eq!(q.opt_int("after_id", 0, i64::MAX).unwrap_err().field.as_deref(), Some("after_id"));
+        assert_eq!(
+            q.opt_int("limit", 1, 200).unwrap_err().field.as_deref(),
+            Some("limit")
+        );
+        assert_eq!(
+            q.opt_int("after_id", 0, i64::MAX).unwrap_err().field.as_deref(),
+            Some("after_id")
+        );
         assert!(Params::new(pairs(&[("a", "1"), ("a", "2")])).is_err());
         let q = Params::new(pairs(&[("bogus", "1")])).unwrap();
         assert_eq!(q.finish().unwrap_err().field.as_deref(), Some("bogus"));

@@ -18,10 +18,17 @@ pub const KEY_LEN_MAX: usize = 128;
 
 /// The key sent in the headers, checked: 1–128 printable ASCII characters.
 pub fn key_from_headers(headers: &HeaderMap) -> Result<String, ApiError> {
-    let value = headers.get(HEADER).ok_or_else(|| ApiError::missing_header(HEADER))?;
-    let text = value.to_str().map_err(|_| ApiError::invalid_header(HEADER, "must be printable ASCII"))?;
+    let value = headers
+        .get(HEADER)
+        .ok_or_else(|| ApiError::missing_header(HEADER))?;
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::invalid_header(HEADER, "must be printable ASCII"))?;
     if text.is_empty() || text.len() > KEY_LEN_MAX {
-        return Err(ApiError::invalid_header(HEADER, format!("must be 1 to {KEY_LEN_MAX} characters")));
+        return Err(ApiError::invalid_header(
+            HEADER,
+            format!("must be 1 to {KEY_LEN_MAX} characters"),
+        ));
     }
     if !text.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
         return Err(ApiError::invalid_header(HEADER, "must be printable ASCII"));
@@ -89,13 +96,20 @@ mod tests {
     #[test]
     fn the_same_request_written_differently_hashes_the_same() {
         let a: Value = serde_json::from_str(r#"{"amount":"10.00","value_date":"2026-01-05"}"#).unwrap();
-        let b: Value = serde_json::from_str(r#"{ "value_date" : "2026-01-05",  "amount" : "10.00" }"#).unwrap();
+        let b: Value =
+            serde_json::from_str(r#"{ "value_date" : "2026-01-05",  "amount" : "10.00" }"#).unwrap();
         let p = "/api/v1/loans/1/repayments";
         assert_eq!(hash("POST", p, 1, a.clone()), hash("POST", p, 1, b));
         assert_eq!(hash("POST", p, 1, a.clone()).len(), 64);
         // Another amount, loan or user is another request.
-        assert_ne!(hash("POST", p, 1, a.clone()), hash("POST", p, 1, json!({"amount": "10.01"})));
-        assert_ne!(hash("POST", p, 1, a.clone()), hash("POST", "/api/v1/loans/2/repayments", 1, a.clone()));
+        assert_ne!(
+            hash("POST", p, 1, a.clone()),
+            hash("POST", p, 1, json!({"amount": "10.01"}))
+        );
+        assert_ne!(
+            hash("POST", p, 1, a.clone()),
+            hash("POST", "/api/v1/loans/2/repayments", 1, a.clone())
+        );
         assert_ne!(hash("POST", p, 1, a.clone()), hash("POST", p, 2, a));
     }
 
@@ -105,8 +119,14 @@ mod tests {
         assert_eq!(key_from_headers(&headers).unwrap_err().status.as_u16(), 400);
         headers.insert(HEADER, HeaderValue::from_static("abc-123"));
         assert_eq!(key_from_headers(&headers).unwrap(), "abc-123");
-        headers.insert(HEADER, HeaderValue::from_str(&"x".repeat(KEY_LEN_MAX + 1)).unwrap());
-        assert_eq!(key_from_headers(&headers).unwrap_err().field.as_deref(), Some(HEADER));
+        headers.insert(
+            HEADER,
+            HeaderValue::from_str(&"x".repeat(KEY_LEN_MAX + 1)).unwrap(),
+        );
+        assert_eq!(
+            key_from_headers(&headers).unwrap_err().field.as_deref(),
+            Some(HEADER)
+        );
         headers.insert(HEADER, HeaderValue::from_static(""));
         assert!(key_from_headers(&headers).is_err());
     }

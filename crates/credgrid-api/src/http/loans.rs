@@ -39,21 +39,40 @@ fn loan_currency(institution: &Institution, loan_id: i64) -> Result<Currency, Ap
 }
 
 fn transaction_created(loan_id: i64, tx: &credgrid_app::TransactionView) -> Response {
-    created(format!("{PREFIX}/loans/{loan_id}/transactions"), dto::transaction_json(tx))
+    created(
+        format!("{PREFIX}/loans/{loan_id}/transactions"),
+        dto::transaction_json(tx),
+    )
 }
 
-async fn apply(State(state): State<AppState>, ActingUser(actor): ActingUser, body: Body) -> Result<Response, ApiError> {
+async fn apply(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    body: Body,
+) -> Result<Response, ApiError> {
     let request = dto::loan_application(body.fields)?;
     let loan = blocking(&state, move |i| {
         let currency = app(i.product(request.product_id))?.spec.currency;
         app(i.apply(actor, request.into_application(currency)?))
     })
     .await?;
-    Ok(created(format!("{PREFIX}/loans/{}", loan.id), dto::loan_json(&loan, true)))
+    Ok(created(
+        format!("{PREFIX}/loans/{}", loan.id),
+        dto::loan_json(&loan, true),
+    ))
 }
 
 async fn list(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
     let status = q.opt_text("status", 32)?;
+    if status
+        .as_deref()
+        .is_some_and(|s| !dto::LOAN_STATUSES.contains(&s))
+    {
+        return Err(ApiError::invalid(
+            "status",
+            format!("must be one of {}", dto::LOAN_STATUSES.join(", ")),
+        ));
+    }
     let page = page_request(&mut q)?;
     q.finish()?;
     let found = blocking(&state, move |i| app(i.list_loans(status.as_deref(), page))).await?;
@@ -66,21 +85,36 @@ async fn get_one(State(state): State<AppState>, ids: Ids) -> Result<Response, Ap
     Ok(ok(dto::loan_json(&loan, true)))
 }
 
-async fn approve(State(state): State<AppState>, ActingUser(actor): ActingUser, ids: Ids, body: Body) -> Result<Response, ApiError> {
+async fn approve(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    ids: Ids,
+    body: Body,
+) -> Result<Response, ApiError> {
     let id = ids.id("id")?;
     let reason = dto::reason(body.fields, false)?;
     let loan = blocking(&state, move |i| app(i.approve(actor, id, reason))).await?;
     Ok(ok(dto::loan_json(&loan, true)))
 }
 
-async fn reject(State(state): State<AppState>, ActingUser(actor): ActingUser, ids: Ids, body: Body) -> Result<Response, ApiError> {
+async fn reject(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    ids: Ids,
+    body: Body,
+) -> Result<Response, ApiError> {
     let id = ids.id("id")?;
     let reason = dto::reason(body.fields, true)?.unwrap_or_default();
     let loan = blocking(&state, move |i| app(i.reject(actor, id, reason))).await?;
     Ok(ok(dto::loan_json(&loan, true)))
 }
 
-async fn withdraw(State(state): State<AppState>, ActingUser(actor): ActingUser, ids: Ids, body: Body) -> Result<Response, ApiError> {
+async fn withdraw(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    ids: Ids,
+    body: Body,
+) -> Result<Response, ApiError> {
     let id = ids.id("id")?;
     let reason = dto::reason(body.fields, true)?.unwrap_or_default();
     let loan = blocking(&state, move |i| app(i.withdraw(actor, id, reason))).await?;
@@ -101,18 +135,34 @@ async fn repay(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Re
     let (actor, key) = (req.actor, req.key);
     let tx = blocking(&state, move |i| {
         let amount = amount.money(loan_currency(i, id)?)?;
-        app(i.repay(actor, id, Repayment { amount, value_date, prepayment }, Some(key)))
+        app(i.repay(
+            actor,
+            id,
+            Repayment {
+                amount,
+                value_date,
+                prepayment,
+            },
+            Some(key),
+        ))
     })
     .await?;
     Ok(transaction_created(id, &tx))
 }
 
-async fn transactions(State(state): State<AppState>, ids: Ids, Query(mut q): Query) -> Result<Response, ApiError> {
+async fn transactions(
+    State(state): State<AppState>,
+    ids: Ids,
+    Query(mut q): Query,
+) -> Result<Response, ApiError> {
     let id = ids.id("id")?;
     let page = page_request(&mut q)?;
     q.finish()?;
     let all = blocking(&state, move |i| app(i.loan_transactions(id))).await?;
-    Ok(ok(page_json(&page_of(all, |t| t.id, page), dto::transaction_json)))
+    Ok(ok(page_json(
+        &page_of(all, |t| t.id, page),
+        dto::transaction_json,
+    )))
 }
 
 /// Events have no id of their own: their 1-based position (`seq`) is the cursor.
@@ -132,11 +182,18 @@ async fn reverse(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> 
     let tx_id = ids.id("tx_id")?;
     let reason = dto::reason(req.fields, true)?.unwrap_or_default();
     let (actor, key) = (req.actor, req.key);
-    let tx = blocking(&state, move |i| app(i.reverse(actor, id, tx_id, reason, Some(key)))).await?;
+    let tx = blocking(&state, move |i| {
+        app(i.reverse(actor, id, tx_id, reason, Some(key)))
+    })
+    .await?;
     Ok(transaction_created(id, &tx))
 }
 
-async fn charge_fee(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Result<Response, ApiError> {
+async fn charge_fee(
+    State(state): State<AppState>,
+    ids: Ids,
+    req: MoneyRequest,
+) -> Result<Response, ApiError> {
     let id = ids.id("id")?;
     let (amount, reason) = dto::fee(req.fields)?;
     let (actor, key) = (req.actor, req.key);

@@ -97,7 +97,10 @@ impl Routes {
 }
 
 fn routes() -> Routes {
-    let routes = Routes { router: Router::new(), table: Vec::new() };
+    let routes = Routes {
+        router: Router::new(),
+        table: Vec::new(),
+    };
     let routes = openapi::routes(routes);
     let routes = org::routes(routes);
     let routes = eod::routes(routes);
@@ -123,7 +126,11 @@ pub fn router(institution: Institution) -> Router {
 }
 
 async fn unknown_route(method: Method, uri: axum::http::Uri) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, code::UNKNOWN_ROUTE, format!("{method} {}: no such route", uri.path()))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        code::UNKNOWN_ROUTE,
+        format!("{method} {}: no such route", uri.path()),
+    )
 }
 
 async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
@@ -162,7 +169,9 @@ pub async fn serve(
     if options.log_requests {
         app = app.layer(axum::middleware::from_fn(log_request));
     }
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 /// Binds `addr` (`HOST:PORT`), reports the bound address to `on_listening`

@@ -86,8 +86,11 @@ fn page(item: &str) -> Value {
         &["items", "next_after_id"],
         vec![
             ("items", json!({"type": "array", "items": schema_ref(item)})),
-            ("next_after_id", json!({"type": ["integer", "null"], "format": "int64",
-                "description": "Pass as `after_id` for the next page; null on the last page."})),
+            (
+                "next_after_id",
+                json!({"type": ["integer", "null"], "format": "int64",
+                "description": "Pass as `after_id` for the next page; null on the last page."}),
+            ),
         ],
         false,
     )
@@ -97,34 +100,97 @@ fn request_schemas() -> Vec<(&'static str, Value)> {
     let text_max = super::fields::TEXT_LEN_MAX;
     let installments = count(1, dto::INSTALLMENTS_MAX);
     vec![
-        ("NewNode", object(&["parent_id", "kind", "code", "name"], vec![
-            ("parent_id", id()), ("kind", one_of(dto::NODE_KINDS)),
-            ("code", text(dto::CODE_LEN_MAX)), ("name", text(text_max)),
-        ], true)),
-        ("NewClient", object(&["outlet_id", "kind", "name", "id_country", "id_number"], vec![
-            ("outlet_id", id()), ("kind", one_of(dto::CLIENT_KINDS)), ("name", text(text_max)),
-            ("id_country", json!({"type": "string", "pattern": "^[A-Z]{2}$",
-                "description": "ISO 3166 alpha-2 country of the identity document."})),
-            ("id_number", text(64)), ("phone", text(32)), ("address", text(text_max)),
-        ], true)),
+        (
+            "NewNode",
+            object(
+                &["parent_id", "kind", "code", "name"],
+                vec![
+                    ("parent_id", id()),
+                    ("kind", one_of(dto::NODE_KINDS)),
+                    ("code", text(dto::CODE_LEN_MAX)),
+                    ("name", text(text_max)),
+                ],
+                true,
+            ),
+        ),
+        (
+            "NewClient",
+            object(
+                &["outlet_id", "kind", "name", "id_country", "id_number"],
+                vec![
+                    ("outlet_id", id()),
+                    ("kind", one_of(dto::CLIENT_KINDS)),
+                    ("name", text(text_max)),
+                    (
+                        "id_country",
+                        json!({"type": "string", "pattern": "^[A-Z]{2}$",
+                "description": "ISO 3166 alpha-2 country of the identity document."}),
+                    ),
+                    ("id_number", text(64)),
+                    ("phone", text(32)),
+                    ("address", text(text_max)),
+                ],
+                true,
+            ),
+        ),
         ("NewProduct", new_product_schema()),
-        ("LoanApplication", object(&["client_id", "product_id", "principal"], vec![
-            ("client_id", id()), ("product_id", id()), ("principal", amount_in("The amount applied for.")),
-            ("annual_rate", percent_in("Default: the product's default rate.")),
-            ("installments", installments),
-            ("first_repayment_date", date()), ("account_manager_id", id()), ("purpose", text(text_max)),
-        ], true)),
-        ("Reason", object(&["reason"], vec![("reason", text(text_max))], true)),
-        ("OptionalReason", object(&[], vec![("reason", text(text_max))], true)),
+        (
+            "LoanApplication",
+            object(
+                &["client_id", "product_id", "principal"],
+                vec![
+                    ("client_id", id()),
+                    ("product_id", id()),
+                    ("principal", amount_in("The amount applied for.")),
+                    ("annual_rate", percent_in("Default: the product's default rate.")),
+                    ("installments", installments),
+                    ("first_repayment_date", date()),
+                    ("account_manager_id", id()),
+                    ("purpose", text(text_max)),
+                ],
+                true,
+            ),
+        ),
+        (
+            "Reason",
+            object(&["reason"], vec![("reason", text(text_max))], true),
+        ),
+        (
+            "OptionalReason",
+            object(&[], vec![("reason", text(text_max))], true),
+        ),
         ("Disbursement", object(&[], vec![], true)),
-        ("Repayment", object(&["amount"], vec![
-            ("amount", amount_in("The money received; more than is due is a prepayment.")),
-            ("value_date", date()), ("prepayment", one_of(dto::PREPAYMENTS)),
-        ], true)),
-        ("FeeCharge", object(&["amount", "reason"], vec![
-            ("amount", amount_in("The fee.")), ("reason", text(text_max)),
-        ], true)),
-        ("Recovery", object(&["amount"], vec![("amount", amount_in("Money recovered after write-off."))], true)),
+        (
+            "Repayment",
+            object(
+                &["amount"],
+                vec![
+                    (
+                        "amount",
+                        amount_in("The money received; more than is due is a prepayment."),
+                    ),
+                    ("value_date", date()),
+                    ("prepayment", one_of(dto::PREPAYMENTS)),
+                ],
+                true,
+            ),
+        ),
+        (
+            "FeeCharge",
+            object(
+                &["amount", "reason"],
+                vec![("amount", amount_in("The fee.")), ("reason", text(text_max))],
+                true,
+            ),
+        ),
+        (
+            "Recovery",
+            object(
+                &["amount"],
+                vec![("amount", amount_in("Money recovered after write-off."))],
+                true,
+            ),
+        ),
         ("EodRequest", object(&[], vec![("through", date())], true)),
     ]
 }
@@ -132,30 +198,63 @@ fn request_schemas() -> Vec<(&'static str, Value)> {
 fn new_product_schema() -> Value {
     let installments = || count(1, dto::INSTALLMENTS_MAX);
     object(
-        &["code", "name", "currency", "amount_min", "amount_max", "installments_min", "installments_max",
-          "annual_rate_min", "annual_rate_max"],
+        &[
+            "code",
+            "name",
+            "currency",
+            "amount_min",
+            "amount_max",
+            "installments_min",
+            "installments_max",
+            "annual_rate_min",
+            "annual_rate_max",
+        ],
         vec![
-            ("code", text(dto::CODE_LEN_MAX)), ("name", text(super::fields::TEXT_LEN_MAX)),
-            ("currency", json!({"type": "string", "pattern": "^[A-Z]{3}$", "example": "CNY"})),
+            ("code", text(dto::CODE_LEN_MAX)),
+            ("name", text(super::fields::TEXT_LEN_MAX)),
+            (
+                "currency",
+                json!({"type": "string", "pattern": "^[A-Z]{3}$", "example": "CNY"}),
+            ),
             ("currency_digits", count(0, 6)),
-            ("amount_min", amount_in("Smallest principal.")), ("amount_max", amount_in("Largest principal.")),
-            ("installments_min", installments()), ("installments_max", installments()),
+            ("amount_min", amount_in("Smallest principal.")),
+            ("amount_max", amount_in("Largest principal.")),
+            ("installments_min", installments()),
+            ("installments_max", installments()),
             ("installments_default", installments()),
             ("annual_rate_min", percent_in("Lowest annual rate.")),
             ("annual_rate_max", percent_in("Highest annual rate.")),
             ("annual_rate_default", percent_in("Default: annual_rate_min.")),
-            ("method", one_of(dto::METHODS)), ("every", count(1, 366)), ("unit", one_of(dto::UNITS)),
-            ("interest_period", one_of(dto::INTEREST_PERIODS)), ("days_in_year", one_of(dto::DAYS_IN_YEAR)),
-            ("days_in_month", one_of(dto::DAYS_IN_MONTH)), ("rounding_mode", one_of(dto::ROUNDING_MODES)),
-            ("installment_multiple", amount_in("Installments rounded up to a multiple of this.")),
+            ("method", one_of(dto::METHODS)),
+            ("every", count(1, 366)),
+            ("unit", one_of(dto::UNITS)),
+            ("interest_period", one_of(dto::INTEREST_PERIODS)),
+            ("days_in_year", one_of(dto::DAYS_IN_YEAR)),
+            ("days_in_month", one_of(dto::DAYS_IN_MONTH)),
+            ("rounding_mode", one_of(dto::ROUNDING_MODES)),
+            (
+                "installment_multiple",
+                amount_in("Installments rounded up to a multiple of this."),
+            ),
             ("grace_principal_periods", count(0, dto::INSTALLMENTS_MAX)),
             ("grace_interest_periods", count(0, dto::INSTALLMENTS_MAX)),
-            ("penalty_uplift", percent_in("Penalty rate = contract rate × (1 + uplift); default \"50\".")),
+            (
+                "penalty_uplift",
+                percent_in("Penalty rate = contract rate × (1 + uplift); default \"50\"."),
+            ),
             ("compound_interest", json!({"type": "boolean"})),
-            ("allocation_order", json!({"type": "array", "uniqueItems": true,
-                "items": one_of(dto::ALLOCATION_BUCKETS)})),
+            (
+                "allocation_order",
+                json!({"type": "array", "uniqueItems": true,
+                "minItems": dto::ALLOCATION_BUCKETS.len(), "maxItems": dto::ALLOCATION_BUCKETS.len(),
+                "items": one_of(dto::ALLOCATION_BUCKETS),
+                "description": "All six buckets in the order repayments pay them; omit for the default order."}),
+            ),
             ("disbursement_fee_flat", amount_in("Flat fee at disbursement.")),
-            ("disbursement_fee_rate", percent_in("Fee at disbursement as a share of the principal.")),
+            (
+                "disbursement_fee_rate",
+                percent_in("Fee at disbursement as a share of the principal."),
+            ),
         ],
         true,
     )
@@ -173,58 +272,178 @@ fn view_schemas() -> Vec<(&'static str, Value)> {
     product["properties"]["id"] = id();
     product["properties"]["active"] = s("boolean");
     product["properties"]["installment_multiple"] = nullable(amount_out());
-    product["required"] = json!(["id", "active", "code", "name", "currency", "currency_digits", "amount_min",
-        "amount_max", "installments_min", "installments_max", "installments_default", "annual_rate_min",
-        "annual_rate_max", "annual_rate_default", "method", "every", "unit", "interest_period", "days_in_year",
-        "days_in_month", "rounding_mode", "installment_multiple", "grace_principal_periods",
-        "grace_interest_periods", "penalty_uplift", "compound_interest", "allocation_order",
-        "disbursement_fee_flat", "disbursement_fee_rate"]);
+    product["required"] = json!([
+        "id",
+        "active",
+        "code",
+        "name",
+        "currency",
+        "currency_digits",
+        "amount_min",
+        "amount_max",
+        "installments_min",
+        "installments_max",
+        "installments_default",
+        "annual_rate_min",
+        "annual_rate_max",
+        "annual_rate_default",
+        "method",
+        "every",
+        "unit",
+        "interest_period",
+        "days_in_year",
+        "days_in_month",
+        "rounding_mode",
+        "installment_multiple",
+        "grace_principal_periods",
+        "grace_interest_periods",
+        "penalty_uplift",
+        "compound_interest",
+        "allocation_order",
+        "disbursement_fee_flat",
+        "disbursement_fee_rate"
+    ]);
     if let Some(map) = product.as_object_mut() {
         map.remove("additionalProperties");
     }
-    let balance_names = ["principal_outstanding", "principal_overdue", "interest_receivable", "interest_overdue",
-        "penalty_receivable", "fee_receivable", "written_off", "provision", "total_due_now"];
+    let balance_names = [
+        "principal_outstanding",
+        "principal_overdue",
+        "interest_receivable",
+        "interest_overdue",
+        "penalty_receivable",
+        "fee_receivable",
+        "written_off",
+        "provision",
+        "total_due_now",
+    ];
     let mut balances = money_fields(&balance_names);
-    balances.extend([("days_past_due", s("integer")), ("bucket", s("string")), ("classification", s("string"))]);
-    let installment_money = ["principal", "interest", "penalty", "fee", "principal_paid", "interest_paid",
-        "penalty_paid", "fee_paid", "outstanding"];
+    balances.extend([
+        ("days_past_due", s("integer")),
+        ("bucket", s("string")),
+        ("classification", s("string")),
+    ]);
+    let installment_money = [
+        "principal",
+        "interest",
+        "penalty",
+        "fee",
+        "principal_paid",
+        "interest_paid",
+        "penalty_paid",
+        "fee_paid",
+        "outstanding",
+    ];
     let mut installment = vec![("n", s("integer")), ("due_date", date())];
     installment.extend(money_fields(&installment_money));
     let tx_money = ["amount", "principal", "interest", "penalty", "fee"];
-    let mut tx = vec![("id", id()), ("loan_id", id()), ("kind", s("string")), ("currency", s("string")),
-        ("business_date", date()), ("value_date", date()), ("reversed_by_id", ns("integer")),
-        ("reverses_id", ns("integer")), ("journal_entry_id", ns("integer"))];
+    let mut tx = vec![
+        ("id", id()),
+        ("loan_id", id()),
+        ("kind", s("string")),
+        ("currency", s("string")),
+        ("business_date", date()),
+        ("value_date", date()),
+        ("reversed_by_id", ns("integer")),
+        ("reverses_id", ns("integer")),
+        ("journal_entry_id", ns("integer")),
+    ];
     tx.extend(money_fields(&tx_money));
-    let loan = vec![("id", id()), ("client_id", id()), ("product_id", id()), ("outlet_id", id()),
-        ("account_manager_id", id()), ("status", s("string")), ("currency", s("string")),
-        ("principal", amount_out()), ("annual_rate", percent_out()), ("installments", s("integer")),
-        ("applied_on", date()), ("approved_on", nullable(date())), ("disbursed_on", nullable(date())),
-        ("maturity_on", nullable(date())), ("closed_on", nullable(date())), ("balances", schema_ref("LoanBalances"))];
+    let loan = vec![
+        ("id", id()),
+        ("client_id", id()),
+        ("product_id", id()),
+        ("outlet_id", id()),
+        ("account_manager_id", id()),
+        ("status", s("string")),
+        ("currency", s("string")),
+        ("principal", amount_out()),
+        ("annual_rate", percent_out()),
+        ("installments", s("integer")),
+        ("applied_on", date()),
+        ("approved_on", nullable(date())),
+        ("disbursed_on", nullable(date())),
+        ("maturity_on", nullable(date())),
+        ("closed_on", nullable(date())),
+        ("balances", schema_ref("LoanBalances")),
+    ];
     let mut loan_required = names(&loan);
     let mut loan_props = loan.clone();
-    loan_props.push(("schedule", json!({"type": "array", "items": schema_ref("Installment"),
-        "description": "Present on a single loan (not in lists); empty until disbursement."})));
+    loan_props.push((
+        "schedule",
+        json!({"type": "array", "items": schema_ref("Installment"),
+        "description": "Present on a single loan (not in lists); empty until disbursement."}),
+    ));
     loan_required.retain(|n| *n != "schedule");
-    let event = vec![("seq", s("integer")), ("kind", s("string")), ("from_status", ns("string")),
-        ("to_status", s("string")), ("user_id", id()), ("business_date", date()), ("reason", ns("string"))];
-    let node = vec![("id", id()), ("parent_id", ns("integer")), ("kind", s("string")), ("code", s("string")),
-        ("name", s("string"))];
-    let client = vec![("id", id()), ("outlet_id", id()), ("kind", s("string")), ("name", s("string")),
-        ("id_country", s("string")), ("id_number", s("string")), ("phone", ns("string")),
-        ("address", ns("string")), ("status", s("string")), ("created_on", date())];
+    let event = vec![
+        ("seq", s("integer")),
+        ("kind", s("string")),
+        ("from_status", ns("string")),
+        ("to_status", s("string")),
+        ("user_id", id()),
+        ("business_date", date()),
+        ("reason", ns("string")),
+    ];
+    let node = vec![
+        ("id", id()),
+        ("parent_id", ns("integer")),
+        ("kind", s("string")),
+        ("code", s("string")),
+        ("name", s("string")),
+    ];
+    let client = vec![
+        ("id", id()),
+        ("outlet_id", id()),
+        ("kind", s("string")),
+        ("name", s("string")),
+        ("id_country", s("string")),
+        ("id_number", s("string")),
+        ("phone", ns("string")),
+        ("address", ns("string")),
+        ("status", s("string")),
+        ("created_on", date()),
+    ];
     let dates = json!({"type": "array", "items": date()});
-    let eod = vec![("dates_closed", dates.clone()), ("already_closed", dates), ("loans_processed", s("integer")),
-        ("loans_overdue", s("integer")), ("interest_accrued_minor", s("integer")),
-        ("penalty_accrued_minor", s("integer")), ("provision_charged_minor", s("integer")),
-        ("provision_released_minor", s("integer"))];
-    let tb_line = vec![("account_code", s("string")), ("account_name", s("string")), ("kind", s("string")),
-        ("currency", s("string")), ("debit", amount_out()), ("credit", amount_out()), ("balance", amount_out())];
-    let tb = vec![("as_of", date()), ("node_id", id()),
-        ("lines", json!({"type": "array", "items": schema_ref("TrialBalanceLine")})),
-        ("total_debit", amount_out()), ("total_credit", amount_out()), ("balanced", s("boolean"))];
-    let problem = vec![("type", json!({"type": "string", "format": "uri"})), ("title", s("string")),
-        ("status", s("integer")), ("detail", s("string")),
-        ("field", json!({"type": "string", "description": "The field, parameter or header at fault."}))];
+    let eod = vec![
+        ("dates_closed", dates.clone()),
+        ("already_closed", dates),
+        ("loans_processed", s("integer")),
+        ("loans_overdue", s("integer")),
+        ("interest_accrued_minor", s("integer")),
+        ("penalty_accrued_minor", s("integer")),
+        ("provision_charged_minor", s("integer")),
+        ("provision_released_minor", s("integer")),
+    ];
+    let tb_line = vec![
+        ("account_code", s("string")),
+        ("account_name", s("string")),
+        ("kind", s("string")),
+        ("currency", s("string")),
+        ("debit", amount_out()),
+        ("credit", amount_out()),
+        ("balance", amount_out()),
+    ];
+    let tb = vec![
+        ("as_of", date()),
+        ("node_id", id()),
+        (
+            "lines",
+            json!({"type": "array", "items": schema_ref("TrialBalanceLine")}),
+        ),
+        ("total_debit", amount_out()),
+        ("total_credit", amount_out()),
+        ("balanced", s("boolean")),
+    ];
+    let problem = vec![
+        ("type", json!({"type": "string", "format": "uri"})),
+        ("title", s("string")),
+        ("status", s("integer")),
+        ("detail", s("string")),
+        (
+            "field",
+            json!({"type": "string", "description": "The field, parameter or header at fault."}),
+        ),
+    ];
     let closed_view = |props: Vec<(&'static str, Value)>| object(&names(&props), props, false);
     vec![
         ("Node", closed_view(node)),
@@ -239,7 +458,10 @@ fn view_schemas() -> Vec<(&'static str, Value)> {
         ("TrialBalanceLine", closed_view(tb_line)),
         ("TrialBalance", closed_view(tb)),
         ("BusinessDate", closed_view(vec![("business_date", date())])),
-        ("Health", closed_view(vec![("status", s("string")), ("business_date", date())])),
+        (
+            "Health",
+            closed_view(vec![("status", s("string")), ("business_date", date())]),
+        ),
         ("Problem", object(&["type", "title", "status"], problem, false)),
         ("NodePage", page("Node")),
         ("ClientPage", page("Client")),
@@ -302,11 +524,19 @@ const OPS: &[Op] = &[
 
 fn query_parameter(name: &str) -> Value {
     let (schema, description) = match name {
-        "after_id" => (json!({"type": "integer", "format": "int64", "minimum": 0}), "Items with a greater id (default 0)."),
-        "limit" => (json!({"type": "integer", "format": "int32", "minimum": 1, "maximum": PAGE_LIMIT_MAX, "default": 50}),
-            "Page size, 1–200 (default 50); a larger value is refused."),
-        "q" => (json!({"type": "string", "maxLength": super::fields::TEXT_LEN_MAX}), "Search text."),
-        "status" => (json!({"type": "string", "maxLength": 32}), "Only loans with this status."),
+        "after_id" => (
+            json!({"type": "integer", "format": "int64", "minimum": 0}),
+            "Items with a greater id (default 0).",
+        ),
+        "limit" => (
+            json!({"type": "integer", "format": "int32", "minimum": 1, "maximum": PAGE_LIMIT_MAX, "default": 50}),
+            "Page size, 1–200 (default 50); a larger value is refused.",
+        ),
+        "q" => (
+            json!({"type": "string", "maxLength": super::fields::TEXT_LEN_MAX}),
+            "Search text.",
+        ),
+        "status" => (one_of(dto::LOAN_STATUSES), "Only loans with this status."),
         "date" => (date(), "As of this date (default: the business date)."),
         "node_id" => (id(), "Only this node and the nodes under it."),
         _ => (json!({"type": "string"}), ""),
@@ -322,11 +552,13 @@ fn header_parameters(op: &Op) -> Vec<Value> {
             "description": "TEMPORARY until login (issue 4): the acting user's id; default 1 (the administrator)."}));
     }
     if op.money {
-        params.push(json!({"name": super::idempotency::HEADER, "in": "header", "required": true,
+        params.push(
+            json!({"name": super::idempotency::HEADER, "in": "header", "required": true,
             "schema": {"type": "string", "minLength": 1, "maxLength": super::idempotency::KEY_LEN_MAX,
                        "pattern": "^[ -~]+$"},
             "description": "Required. A retry with the same key and request returns the first result; \
-                            the same key with another request is refused (409)."}));
+                            the same key with another request is refused (409)."}),
+        );
     }
     params
 }
@@ -347,24 +579,40 @@ fn problem_response(description: &str) -> Value {
 fn responses(op: &Op) -> Value {
     let mut out = Map::new();
     let success = match op.success.1 {
-        "" => json!({"description": "The OpenAPI document", "content": {"application/json": {"schema": {"type": "object"}}}}),
-        schema => json!({"description": "Success", "content": {"application/json": {"schema": schema_ref(schema)}}}),
+        "" => {
+            json!({"description": "The OpenAPI document", "content": {"application/json": {"schema": {"type": "object"}}}})
+        }
+        schema => {
+            json!({"description": "Success", "content": {"application/json": {"schema": schema_ref(schema)}}})
+        }
     };
     out.insert(op.success.0.to_string(), success);
     let mut errors: Vec<(u16, &str)> = vec![(500, "Internal error (no detail)")];
     if op.method == "post" {
-        errors.extend([(400, "Malformed body or header"), (404, "A referenced resource does not exist"),
-            (409, "Refused: state, business rule, duplicate or idempotency mismatch"), (413, "Body too large"),
-            (415, "Body not application/json"), (422, "A field is invalid (see `field`)")]);
+        errors.extend([
+            (400, "Malformed body or header"),
+            (404, "A referenced resource does not exist"),
+            (
+                409,
+                "Refused: state, business rule, duplicate or idempotency mismatch",
+            ),
+            (413, "Body too large"),
+            (415, "Body not application/json"),
+            (422, "A field is invalid (see `field`)"),
+        ]);
     }
     if op.path.contains('{') {
-        errors.extend([(404, "No such resource"), (422, "A path id is not a whole number ≥ 1")]);
+        errors.extend([
+            (404, "No such resource"),
+            (422, "A path id is not a whole number ≥ 1"),
+        ]);
     }
     if !op.query.is_empty() {
         errors.push((422, "A query parameter is invalid (see `field`)"));
     }
     for (status, description) in errors {
-        out.entry(status.to_string()).or_insert_with(|| problem_response(description));
+        out.entry(status.to_string())
+            .or_insert_with(|| problem_response(description));
     }
     Value::Object(out)
 }
@@ -406,7 +654,9 @@ pub fn example(schema: &str) -> Value {
 pub fn document() -> Value {
     let mut paths = Map::new();
     for op in OPS {
-        let entry = paths.entry(format!("{PREFIX}{}", op.path)).or_insert_with(|| json!({}));
+        let entry = paths
+            .entry(format!("{PREFIX}{}", op.path))
+            .or_insert_with(|| json!({}));
         entry[op.method] = operation(op);
     }
     let mut schemas: Map<String, Value> = Map::new();
@@ -453,8 +703,10 @@ mod tests {
                 documented.insert((method.to_uppercase(), path.clone()));
             }
         }
-        let routed: BTreeSet<(String, String)> =
-            super::super::route_table().into_iter().map(|(m, p)| (m.to_string(), p)).collect();
+        let routed: BTreeSet<(String, String)> = super::super::route_table()
+            .into_iter()
+            .map(|(m, p)| (m.to_string(), p))
+            .collect();
         assert_eq!(documented, routed);
         assert_eq!(routed.len(), OPS.len(), "a route is registered twice");
     }
@@ -471,10 +723,16 @@ mod tests {
         }
         for op in OPS {
             let Some((schema, _)) = op.body else { continue };
-            let required = doc["components"]["schemas"][schema]["required"].as_array().unwrap().clone();
+            let required = doc["components"]["schemas"][schema]["required"]
+                .as_array()
+                .unwrap()
+                .clone();
             let example = example(schema);
             for field in required {
-                assert!(example.get(field.as_str().unwrap()).is_some(), "{schema} example lacks {field}");
+                assert!(
+                    example.get(field.as_str().unwrap()).is_some(),
+                    "{schema} example lacks {field}"
+                );
             }
         }
     }
@@ -483,14 +741,27 @@ mod tests {
     fn operations_that_move_money_require_an_idempotency_key() {
         let doc = document();
         for op in OPS.iter().filter(|op| op.money) {
-            let params = doc["paths"][format!("{PREFIX}{}", op.path)][op.method]["parameters"].as_array().unwrap().clone();
-            let key = params.iter().find(|p| p["name"] == "Idempotency-Key").expect(op.id);
+            let params = doc["paths"][format!("{PREFIX}{}", op.path)][op.method]["parameters"]
+                .as_array()
+                .unwrap()
+                .clone();
+            let key = params
+                .iter()
+                .find(|p| p["name"] == "Idempotency-Key")
+                .expect(op.id);
             assert_eq!(key["required"], true);
         }
         let money: Vec<&str> = OPS.iter().filter(|op| op.money).map(|op| op.id).collect();
         assert_eq!(
             money,
-            ["disburseLoan", "repayLoan", "reverseTransaction", "chargeFee", "writeOffLoan", "recoverLoan"]
+            [
+                "disburseLoan",
+                "repayLoan",
+                "reverseTransaction",
+                "chargeFee",
+                "writeOffLoan",
+                "recoverLoan"
+            ]
         );
     }
 }

@@ -1,16 +1,19 @@
 //! Health and the organisation tree (institution → branches → outlets).
 
+use super::error::ApiError;
 use super::extract::{ActingUser, Body, Query};
 use super::pagination::{page_json, page_of, page_request};
 use super::{AppState, Routes, app, blocking, created, ok};
 use crate::dto;
 use axum::extract::State;
 use axum::response::Response;
-use super::error::ApiError;
 use serde_json::json;
 
 pub(super) fn routes(routes: Routes) -> Routes {
-    routes.get("/health", health).get("/nodes", list_nodes).post("/nodes", create_node)
+    routes
+        .get("/health", health)
+        .get("/nodes", list_nodes)
+        .post("/nodes", create_node)
 }
 
 /// Answers when the store can be read.
@@ -32,6 +35,9 @@ async fn create_node(
     body: Body,
 ) -> Result<Response, ApiError> {
     let (parent_id, kind, code, name) = dto::new_node(body.fields)?;
-    let node = blocking(&state, move |i| app(i.create_node(actor, parent_id, &kind, &code, &name))).await?;
+    let node = blocking(&state, move |i| {
+        app(i.create_node(actor, parent_id, &kind, &code, &name))
+    })
+    .await?;
     Ok(created(format!("{}/nodes", super::PREFIX), dto::node_json(&node)))
 }

@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 pub fn page_request(params: &mut Params) -> Result<PageRequest, ApiError> {
     let after_id = params.opt_int("after_id", 0, i64::MAX)?.unwrap_or(0);
     let limit = params.opt_int("limit", 1, i64::from(PAGE_LIMIT_MAX))?;
-    let limit = limit.and_then(|l| u32::try_from(l).ok()).unwrap_or(PAGE_LIMIT_DEFAULT);
+    let limit = limit
+        .and_then(|l| u32::try_from(l).ok())
+        .unwrap_or(PAGE_LIMIT_DEFAULT);
     Ok(PageRequest { after_id, limit })
 }
 
@@ -40,16 +42,33 @@ mod tests {
     #[test]
     fn pages_in_memory_lists_by_id() {
         let ids: Vec<i64> = vec![5, 1, 3, 2, 4];
-        let first = page_of(ids.clone(), |i| *i, PageRequest { after_id: 0, limit: 2 });
+        let first = page_of(
+            ids.clone(),
+            |i| *i,
+            PageRequest {
+                after_id: 0,
+                limit: 2,
+            },
+        );
         assert_eq!((first.items, first.next_after_id), (vec![1, 2], Some(2)));
-        let last = page_of(ids, |i| *i, PageRequest { after_id: 3, limit: 2 });
+        let last = page_of(
+            ids,
+            |i| *i,
+            PageRequest {
+                after_id: 3,
+                limit: 2,
+            },
+        );
         assert_eq!((last.items, last.next_after_id), (vec![4, 5], None));
     }
 
     #[test]
     fn limit_is_bounded() {
         let mut too_big = Params::new(vec![("limit".into(), "201".into())]).unwrap();
-        assert_eq!(page_request(&mut too_big).unwrap_err().field.as_deref(), Some("limit"));
+        assert_eq!(
+            page_request(&mut too_big).unwrap_err().field.as_deref(),
+            Some("limit")
+        );
         let mut none = Params::default();
         assert_eq!(page_request(&mut none).unwrap(), PageRequest::default());
     }

@@ -9,13 +9,23 @@ use axum::extract::State;
 use axum::response::Response;
 
 pub(super) fn routes(routes: Routes) -> Routes {
-    routes.post("/products", create).get("/products", list).get("/products/{id}", get_one)
+    routes
+        .post("/products", create)
+        .get("/products", list)
+        .get("/products/{id}", get_one)
 }
 
-async fn create(State(state): State<AppState>, ActingUser(actor): ActingUser, body: Body) -> Result<Response, ApiError> {
+async fn create(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    body: Body,
+) -> Result<Response, ApiError> {
     let product = dto::new_product(body.fields)?;
     let view = blocking(&state, move |i| app(i.create_product(actor, product))).await?;
-    Ok(created(format!("{PREFIX}/products/{}", view.id), dto::product_json(&view)))
+    Ok(created(
+        format!("{PREFIX}/products/{}", view.id),
+        dto::product_json(&view),
+    ))
 }
 
 async fn list(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {

@@ -56,13 +56,21 @@ pub(crate) fn run(args: Args, db: Option<&Path>, locale: Locale) -> Outcome {
     prepare_file(&path, replaceable, locale)?;
     let today = chrono::Local::now().date_naive();
     let start = today.checked_sub_days(Days::new(DEMO_DAYS)).unwrap_or(today);
-    let scenario = Scenario { clients: args.clients, seed: args.seed, start, end: today };
+    let scenario = Scenario {
+        clients: args.clients,
+        seed: args.seed,
+        start,
+        end: today,
+    };
     let started = Instant::now();
     let (institution, tally) = build(&path, scenario, locale)?;
     let loans = LoanCounts::read(&institution).map_err(|e| app_failure(e, locale))?;
     let business_date = institution.business_date().map_err(|e| app_failure(e, locale))?;
     print_summary(&tally, &loans, business_date, started.elapsed(), locale);
-    println!("{}", t(locale, "demo.ready", &[("path", &path.display().to_string())]));
+    println!(
+        "{}",
+        t(locale, "demo.ready", &[("path", &path.display().to_string())])
+    );
     if args.no_serve {
         return Ok(());
     }
@@ -70,7 +78,11 @@ pub(crate) fn run(args: Args, db: Option<&Path>, locale: Locale) -> Outcome {
 }
 
 fn usage(field: &str, reason: &str, locale: Locale) -> Failure {
-    Failure::Usage(t(locale, "error.field_invalid", &[("field", field), ("reason", reason)]))
+    Failure::Usage(t(
+        locale,
+        "error.field_invalid",
+        &[("field", field), ("reason", reason)],
+    ))
 }
 
 /// Makes way for a new demo database: nothing to do if the file does not
@@ -80,7 +92,11 @@ fn prepare_file(path: &Path, replaceable: bool, locale: Locale) -> Result<(), Fa
         return Ok(());
     }
     if !replaceable {
-        return Err(Failure::Usage(t(locale, "demo.refuse_existing", &[("path", &path.display().to_string())])));
+        return Err(Failure::Usage(t(
+            locale,
+            "demo.refuse_existing",
+            &[("path", &path.display().to_string())],
+        )));
     }
     for suffix in ["", "-wal", "-shm"] {
         let mut name = path.as_os_str().to_owned();
@@ -118,7 +134,9 @@ fn build(path: &Path, scenario: Scenario, locale: Locale) -> Result<(Institution
         bar.set_length(total);
         bar.set_position(done);
     };
-    let tally = Simulation::new(&institution, scenario).run(&progress).map_err(|e| app_failure(e, locale))?;
+    let tally = Simulation::new(&institution, scenario)
+        .run(&progress)
+        .map_err(|e| app_failure(e, locale))?;
     bar.finish_and_clear();
     Ok((institution, tally))
 }
@@ -134,7 +152,10 @@ struct LoanCounts {
 impl LoanCounts {
     fn read(institution: &Institution) -> Result<LoanCounts, credgrid_app::AppError> {
         let mut counts = LoanCounts::default();
-        let mut page = PageRequest { after_id: 0, limit: PAGE_LIMIT_MAX };
+        let mut page = PageRequest {
+            after_id: 0,
+            limit: PAGE_LIMIT_MAX,
+        };
         loop {
             let loans = institution.list_loans(None, page)?;
             for loan in &loans.items {
@@ -152,7 +173,13 @@ impl LoanCounts {
     }
 }
 
-fn print_summary(tally: &Tally, loans: &LoanCounts, business_date: NaiveDate, elapsed: Duration, locale: Locale) {
+fn print_summary(
+    tally: &Tally,
+    loans: &LoanCounts,
+    business_date: NaiveDate,
+    elapsed: Duration,
+    locale: Locale,
+) {
     let branches = TOWNSHIPS.len();
     let outlets: usize = TOWNSHIPS.iter().map(|township| township.outlets.len()).sum();
     let line = |key: &str, args: &[(&str, String)]| {
@@ -161,7 +188,11 @@ fn print_summary(tally: &Tally, loans: &LoanCounts, business_date: NaiveDate, el
     };
     line(
         "demo.summary_organisation",
-        &[("branches", branches.to_string()), ("outlets", outlets.to_string()), ("clients", tally.clients.to_string())],
+        &[
+            ("branches", branches.to_string()),
+            ("outlets", outlets.to_string()),
+            ("clients", tally.clients.to_string()),
+        ],
     );
     line(
         "demo.summary_applications",
@@ -194,17 +225,26 @@ fn print_summary(tally: &Tally, loans: &LoanCounts, business_date: NaiveDate, el
         ],
     );
     for (status, count) in &loans.by_status {
-        line("demo.summary_status", &[("status", status.clone()), ("loans", count.to_string())]);
+        line(
+            "demo.summary_status",
+            &[("status", status.clone()), ("loans", count.to_string())],
+        );
     }
     if let Some(first) = &tally.first_refusal {
-        line("demo.summary_refused", &[("count", tally.refused.to_string()), ("first", first.clone())]);
+        line(
+            "demo.summary_refused",
+            &[("count", tally.refused.to_string()), ("first", first.clone())],
+        );
     }
     line(
         "demo.summary_time",
         &[
             ("days", tally.business_days.to_string()),
             ("date", business_date.to_string()),
-            ("seconds", format!("{}.{}", elapsed.as_secs(), elapsed.subsec_millis() / 100)),
+            (
+                "seconds",
+                format!("{}.{}", elapsed.as_secs(), elapsed.subsec_millis() / 100),
+            ),
         ],
     );
 }
@@ -213,7 +253,10 @@ fn print_summary(tally: &Tally, loans: &LoanCounts, business_date: NaiveDate, el
 fn serve(institution: Institution, addr: &str, locale: Locale) -> Outcome {
     let options = credgrid_api::http::ServeOptions { log_requests: true };
     let announce = |bound: std::net::SocketAddr| {
-        println!("{}", t(locale, "demo.url", &[("url", &format!("http://{bound}/api/v1"))]));
+        println!(
+            "{}",
+            t(locale, "demo.url", &[("url", &format!("http://{bound}/api/v1"))])
+        );
     };
     credgrid_api::http::serve_blocking(institution, addr, options, announce).map_err(|e| {
         let reason = t(locale, "serve.cannot_listen", &[("error", &e.to_string())]);

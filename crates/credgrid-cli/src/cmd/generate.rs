@@ -37,21 +37,33 @@ pub(crate) fn run(args: Args, db: &Path, locale: Locale) -> Outcome {
         return Err(usage("--loans", &reason, locale));
     }
     if args.outlets == 0 || args.outlets > OUTLETS_MAX {
-        let reason = t(locale, "generate.outlets_range", &[("max", &OUTLETS_MAX.to_string())]);
+        let reason = t(
+            locale,
+            "generate.outlets_range",
+            &[("max", &OUTLETS_MAX.to_string())],
+        );
         return Err(usage("--outlets", &reason, locale));
     }
     let existed = db.exists();
     let today = chrono::Local::now().date_naive();
     let institution = Institution::open(db, today).map_err(|e| app_failure(e, locale))?;
     if existed && !args.append && has_loans(&institution, locale)? {
-        return Err(Failure::Usage(t(locale, "generate.refuse_loans", &[("path", &db.display().to_string())])));
+        return Err(Failure::Usage(t(
+            locale,
+            "generate.refuse_loans",
+            &[("path", &db.display().to_string())],
+        )));
     }
     let bar = progress_bar(&t(locale, "generate.progress", &[]));
     let progress = |done: u64, total: u64| {
         bar.set_length(total);
         bar.set_position(done);
     };
-    let spec = PortfolioSpec { loans: args.loans, seed: args.seed, outlets: args.outlets };
+    let spec = PortfolioSpec {
+        loans: args.loans,
+        seed: args.seed,
+        outlets: args.outlets,
+    };
     let started = Instant::now();
     let summary = institution
         .generate_portfolio(Actor { user_id: 1 }, spec, &progress)
@@ -73,12 +85,22 @@ pub(crate) fn run(args: Args, db: &Path, locale: Locale) -> Outcome {
 }
 
 fn usage(field: &str, reason: &str, locale: Locale) -> Failure {
-    Failure::Usage(t(locale, "error.field_invalid", &[("field", field), ("reason", reason)]))
+    Failure::Usage(t(
+        locale,
+        "error.field_invalid",
+        &[("field", field), ("reason", reason)],
+    ))
 }
 
 fn has_loans(institution: &Institution, locale: Locale) -> Result<bool, Failure> {
     let first = institution
-        .list_loans(None, PageRequest { after_id: 0, limit: 1 })
+        .list_loans(
+            None,
+            PageRequest {
+                after_id: 0,
+                limit: 1,
+            },
+        )
         .map_err(|e| app_failure(e, locale))?;
     Ok(!first.items.is_empty())
 }

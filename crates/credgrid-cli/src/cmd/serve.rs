@@ -21,19 +21,41 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args, db: &Path, locale: Locale) -> Outcome {
     if !db.exists() {
-        eprintln!("{}", t(locale, "serve.creating_db", &[("path", &db.display().to_string())]));
+        eprintln!(
+            "{}",
+            t(
+                locale,
+                "serve.creating_db",
+                &[("path", &db.display().to_string())]
+            )
+        );
     }
     let today = chrono::Local::now().date_naive();
     let institution = credgrid_app::Institution::open(db, today).map_err(|e| app_failure(e, locale))?;
-    let options = ServeOptions { log_requests: !args.quiet };
+    let options = ServeOptions {
+        log_requests: !args.quiet,
+    };
     let announce = |addr: std::net::SocketAddr| {
-        println!("{}", t(locale, "serve.listening", &[("url", &format!("http://{addr}/api/v1"))]));
+        println!(
+            "{}",
+            t(
+                locale,
+                "serve.listening",
+                &[("url", &format!("http://{addr}/api/v1"))]
+            )
+        );
     };
     serve_blocking(institution, &args.addr, options, announce).map_err(|e| {
         Failure::Usage(t(
             locale,
             "error.field_invalid",
-            &[("field", "--addr"), ("reason", &t(locale, "serve.cannot_listen", &[("error", &e.to_string())]))],
+            &[
+                ("field", "--addr"),
+                (
+                    "reason",
+                    &t(locale, "serve.cannot_listen", &[("error", &e.to_string())]),
+                ),
+            ],
         ))
     })
 }

@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 
 /// Common surnames of rural central China.
 const SURNAMES: [&str; 40] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高",
-    "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁",
-    "潘", "蒋", "蔡", "余",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何",
+    "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田",
+    "董", "袁", "潘", "蒋", "蔡", "余",
 ];
 const GIVEN_MALE: [&str; 32] = [
     "建国", "建军", "国强", "志强", "永刚", "德明", "春生", "海波", "立新", "红军", "文华", "长青", "振华",
@@ -23,12 +23,21 @@ const GIVEN_FEMALE: [&str; 28] = [
 ];
 /// Small rural businesses: what they trade in, for their names.
 const TRADES: [&str; 10] = [
-    "农资店", "农机维修部", "养殖场", "种植专业合作社", "粮油店", "茶叶加工坊", "家庭农场", "便民超市", "果蔬批发部",
+    "农资店",
+    "农机维修部",
+    "养殖场",
+    "种植专业合作社",
+    "粮油店",
+    "茶叶加工坊",
+    "家庭农场",
+    "便民超市",
+    "果蔬批发部",
     "竹木加工厂",
 ];
 /// Mobile prefixes of the three Chinese carriers.
 const PHONE_PREFIXES: [&str; 16] = [
-    "130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158", "159", "187", "189",
+    "130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158", "159", "187",
+    "189",
 ];
 
 /// The kind of client, as the institution records it.
@@ -77,7 +86,11 @@ impl PeopleRegister {
     ) -> Person {
         let male = rng.chance(if kind == ClientKind::Household { 850 } else { 550 });
         let surname = *rng.pick(&SURNAMES);
-        let given = if male { *rng.pick(&GIVEN_MALE) } else { *rng.pick(&GIVEN_FEMALE) };
+        let given = if male {
+            *rng.pick(&GIVEN_MALE)
+        } else {
+            *rng.pick(&GIVEN_FEMALE)
+        };
         let head = format!("{surname}{given}");
         let village = *rng.pick(outlet.villages);
         let name = match kind {
@@ -91,7 +104,13 @@ impl PeopleRegister {
             rng.pick(&GROUPS),
             rng.between(1, 120)
         );
-        Person { kind, name, id_number: self.unique_id(rng, male, today), phone: phone(rng), address }
+        Person {
+            kind,
+            name,
+            id_number: self.unique_id(rng, male, today),
+            phone: phone(rng),
+            address,
+        }
     }
 
     fn unique_id(&mut self, rng: &mut SplitMix64, male: bool, today: NaiveDate) -> String {
@@ -111,7 +130,9 @@ impl PeopleRegister {
 fn birth_date(rng: &mut SplitMix64, today: NaiveDate) -> NaiveDate {
     let youngest = today.with_year(today.year() - 20).unwrap_or(today);
     let span_days = 45 * 365;
-    youngest.checked_sub_days(Days::new(rng.below(span_days))).unwrap_or(youngest)
+    youngest
+        .checked_sub_days(Days::new(rng.below(span_days)))
+        .unwrap_or(youngest)
 }
 
 fn phone(rng: &mut SplitMix64) -> String {
@@ -134,11 +155,17 @@ mod tests {
         let mut seen = BTreeSet::new();
         for i in 0..3000 {
             let township = &TOWNSHIPS[i % TOWNSHIPS.len()];
-            let person =
-                register.draw(&mut rng, ClientKind::Individual, township, &township.outlets[0], today());
+            let person = register.draw(
+                &mut rng,
+                ClientKind::Individual,
+                township,
+                &township.outlets[0],
+                today(),
+            );
             let id = &person.id_number;
             assert_eq!(id.len(), 18);
-            assert_eq!(id.chars().last(), identity::check_character(&id[..17]), "{id}");
+            let accepted = credgrid_core::identity::validator_for("CN").validate(id);
+            assert!(accepted.is_ok(), "{id} is refused: {accepted:?}");
             let birth = NaiveDate::parse_from_str(&id[6..14], "%Y%m%d");
             let age_years = birth.map(|b| today().years_since(b).unwrap_or(0)).unwrap_or(0);
             assert!((20..=65).contains(&age_years), "{id} is {age_years} years old");
@@ -151,7 +178,11 @@ mod tests {
         let mut rng = SplitMix64::new(9);
         let mut register = PeopleRegister::default();
         let township = &TOWNSHIPS[1];
-        for kind in [ClientKind::Individual, ClientKind::Household, ClientKind::Business] {
+        for kind in [
+            ClientKind::Individual,
+            ClientKind::Household,
+            ClientKind::Business,
+        ] {
             let person = register.draw(&mut rng, kind, township, &township.outlets[1], today());
             assert_eq!(person.phone.len(), 11);
             assert!(person.phone.starts_with('1') && person.phone.bytes().all(|b| b.is_ascii_digit()));

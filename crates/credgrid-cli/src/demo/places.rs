@@ -33,9 +33,21 @@ pub(crate) const TOWNSHIPS: [Township; 3] = [
         township: "白沙镇",
         branch_name: "青山县农村信用合作联社白沙信用社",
         outlets: &[
-            Outlet { code: "B01-01", name: "白沙信用社营业部", villages: &["白沙村", "河口村", "新街社区"] },
-            Outlet { code: "B01-02", name: "白沙信用社柳树分社", villages: &["柳树村", "杨家湾村", "枣林村"] },
-            Outlet { code: "B01-03", name: "白沙信用社龙潭分社", villages: &["龙潭村", "石桥村", "下湾村", "竹园村"] },
+            Outlet {
+                code: "B01-01",
+                name: "白沙信用社营业部",
+                villages: &["白沙村", "河口村", "新街社区"],
+            },
+            Outlet {
+                code: "B01-02",
+                name: "白沙信用社柳树分社",
+                villages: &["柳树村", "杨家湾村", "枣林村"],
+            },
+            Outlet {
+                code: "B01-03",
+                name: "白沙信用社龙潭分社",
+                villages: &["龙潭村", "石桥村", "下湾村", "竹园村"],
+            },
         ],
     },
     Township {
@@ -43,8 +55,16 @@ pub(crate) const TOWNSHIPS: [Township; 3] = [
         township: "石门乡",
         branch_name: "青山县农村信用合作联社石门信用社",
         outlets: &[
-            Outlet { code: "B02-01", name: "石门信用社营业部", villages: &["石门村", "东岭村", "茶园村"] },
-            Outlet { code: "B02-02", name: "石门信用社高坪分社", villages: &["高坪村", "松林村", "马家庄村"] },
+            Outlet {
+                code: "B02-01",
+                name: "石门信用社营业部",
+                villages: &["石门村", "东岭村", "茶园村"],
+            },
+            Outlet {
+                code: "B02-02",
+                name: "石门信用社高坪分社",
+                villages: &["高坪村", "松林村", "马家庄村"],
+            },
         ],
     },
     Township {
@@ -52,10 +72,26 @@ pub(crate) const TOWNSHIPS: [Township; 3] = [
         township: "清河镇",
         branch_name: "青山县农村信用合作联社清河信用社",
         outlets: &[
-            Outlet { code: "B03-01", name: "清河信用社营业部", villages: &["清河村", "王家坝村", "桥头社区"] },
-            Outlet { code: "B03-02", name: "清河信用社桃源分社", villages: &["桃源村", "黄泥岗村", "李家坪村"] },
-            Outlet { code: "B03-03", name: "清河信用社双井分社", villages: &["双井村", "荷塘村", "新田村"] },
-            Outlet { code: "B03-04", name: "清河信用社岭南分社", villages: &["岭南村", "大坪村", "上洞村"] },
+            Outlet {
+                code: "B03-01",
+                name: "清河信用社营业部",
+                villages: &["清河村", "王家坝村", "桥头社区"],
+            },
+            Outlet {
+                code: "B03-02",
+                name: "清河信用社桃源分社",
+                villages: &["桃源村", "黄泥岗村", "李家坪村"],
+            },
+            Outlet {
+                code: "B03-03",
+                name: "清河信用社双井分社",
+                villages: &["双井村", "荷塘村", "新田村"],
+            },
+            Outlet {
+                code: "B03-04",
+                name: "清河信用社岭南分社",
+                villages: &["岭南村", "大坪村", "上洞村"],
+            },
         ],
     },
 ];

@@ -57,7 +57,14 @@ pub(crate) const PRODUCTS: [DemoProduct; 5] = [
         rate_bps: (720, 1200, 960),
         every_months: 1,
         season: &[],
-        purposes: &["购买化肥种子", "生猪养殖", "修缮住房", "子女上学", "购买农药", "家庭应急"],
+        purposes: &[
+            "购买化肥种子",
+            "生猪养殖",
+            "修缮住房",
+            "子女上学",
+            "购买农药",
+            "家庭应急",
+        ],
     },
     DemoProduct {
         code: "JJNY",
@@ -67,9 +74,11 @@ pub(crate) const PRODUCTS: [DemoProduct; 5] = [
         amount_min_yuan: 5_000,
         amount_max_yuan: 80_000,
         amount_step_yuan: 1_000,
-        installments: (1, 1, 1),
+        // For a bullet loan the installments are the term in periods: one
+        // repayment of principal and all interest after 6 to 10 months.
+        installments: (6, 10, 8),
         rate_bps: (780, 1080, 900),
-        every_months: 8,
+        every_months: 1,
         season: &[2, 3, 4, 5, 8],
         purposes: &["春耕备耕", "水稻种植", "油菜种植", "烤烟种植", "柑橘园管护"],
     },
@@ -172,7 +181,8 @@ impl DemoProduct {
     /// A principal within the product's range, smaller amounts more likely
     /// (the smaller of two uniform draws).
     pub(crate) fn draw_principal(&self, rng: &mut super::prng::SplitMix64) -> Money {
-        let steps = u64::try_from((self.amount_max_yuan - self.amount_min_yuan) / self.amount_step_yuan).unwrap_or(0);
+        let steps =
+            u64::try_from((self.amount_max_yuan - self.amount_min_yuan) / self.amount_step_yuan).unwrap_or(0);
         let step = rng.below(steps + 1).min(rng.below(steps + 1));
         yuan(self.amount_min_yuan + i64::try_from(step).unwrap_or(0) * self.amount_step_yuan)
     }
@@ -207,9 +217,15 @@ mod tests {
             let spec = product.spec();
             for _ in 0..500 {
                 let principal = product.draw_principal(&mut rng);
-                assert!(principal.minor() >= spec.amount_min.minor() && principal.minor() <= spec.amount_max.minor());
+                assert!(
+                    principal.minor() >= spec.amount_min.minor()
+                        && principal.minor() <= spec.amount_max.minor()
+                );
                 let rate = product.draw_rate(&mut rng);
-                assert!(rate >= spec.annual_rate_min && rate <= spec.annual_rate_max, "{rate}");
+                assert!(
+                    rate >= spec.annual_rate_min && rate <= spec.annual_rate_max,
+                    "{rate}"
+                );
                 let installments = product.draw_installments(&mut rng);
                 assert!((spec.installments_min..=spec.installments_max).contains(&installments));
             }
@@ -222,7 +238,9 @@ mod tests {
         for product in &PRODUCTS {
             let spec = product.spec();
             assert!(spec.amount_min.minor() >= 300_000 && spec.amount_max.minor() <= 20_000_000);
-            assert!(spec.annual_rate_min >= Decimal::new(6, 2) && spec.annual_rate_max <= Decimal::new(12, 2));
+            assert!(
+                spec.annual_rate_min >= Decimal::new(6, 2) && spec.annual_rate_max <= Decimal::new(12, 2)
+            );
             assert!(spec.annual_rate_min <= spec.annual_rate_default);
             assert!(spec.annual_rate_default <= spec.annual_rate_max);
             assert!(spec.installments_min <= spec.installments_default);

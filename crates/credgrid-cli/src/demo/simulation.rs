@@ -11,10 +11,9 @@
 use super::people::{ClientKind, PeopleRegister};
 use super::places::TOWNSHIPS;
 use super::prng::SplitMix64;
-use super::products::{PRODUCTS, Shape};
+use super::products::PRODUCTS;
 use chrono::{Datelike, Days, NaiveDate};
-use credgrid_app::{Actor, AppError, Institution, LoanApplication, LoanView, NewClient, Repayment};
-use credgrid_core::Money;
+use credgrid_app::{Actor, AppError, Institution};
 use std::collections::BTreeMap;
 
 /// Every action is taken by the administrator the store creates (user 1);
@@ -61,14 +60,32 @@ pub(crate) struct Tally {
 #[derive(Clone, Copy, Debug)]
 enum Action {
     /// A client who only registers (a member without a loan yet).
-    Register { outlet: usize },
-    Apply { outlet: usize, product: usize },
-    Decide { loan_id: i64 },
-    Disburse { loan_id: i64 },
-    Collect { loan_id: i64 },
-    WriteOff { loan_id: i64 },
-    Recover { loan_id: i64 },
-    Reverse { loan_id: i64, transaction_id: i64 },
+    Register {
+        outlet: usize,
+    },
+    Apply {
+        outlet: usize,
+        product: usize,
+    },
+    Decide {
+        loan_id: i64,
+    },
+    Disburse {
+        loan_id: i64,
+    },
+    Collect {
+        loan_id: i64,
+    },
+    WriteOff {
+        loan_id: i64,
+    },
+    Recover {
+        loan_id: i64,
+    },
+    Reverse {
+        loan_id: i64,
+        transaction_id: i64,
+    },
 }
 
 /// How a borrower repays, drawn at disbursement.
@@ -76,15 +93,23 @@ enum Action {
 enum Behaviour {
     Punctual,
     /// Pays each installment this many days before it falls due.
-    Early { days: u64 },
+    Early {
+        days: u64,
+    },
     /// Pays what is due 1 to `days_max` days after each due date.
-    Late { days_max: u64 },
+    Late {
+        days_max: u64,
+    },
     /// Pays only part of what is due, catching up every third time.
     Partial,
     /// Pays `after` times, then never again.
-    Defaulter { after: u32 },
+    Defaulter {
+        after: u32,
+    },
     /// Pays `after` times, then repays the whole loan early.
-    PaysOff { after: u32 },
+    PaysOff {
+        after: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -129,7 +154,10 @@ pub(crate) struct Simulation<'a> {
 
 impl<'a> Simulation<'a> {
     pub(crate) fn new(institution: &'a Institution, scenario: Scenario) -> Simulation<'a> {
-        assert!(scenario.start < scenario.end, "the scenario spans at least one business date");
+        assert!(
+            scenario.start < scenario.end,
+            "the scenario spans at least one business date"
+        );
         Simulation {
             institution,
             scenario,
@@ -160,7 +188,9 @@ impl<'a> Simulation<'a> {
             self.institution.run_eod(ACTOR, None, &|_, _| {})?;
             let next = self.institution.business_date()?;
             if next <= today {
-                return Err(AppError::Internal(format!("end of day left the business date at {today}")));
+                return Err(AppError::Internal(format!(
+                    "end of day left the business date at {today}"
+                )));
             }
             today = next;
             self.tally.business_days += 1;
@@ -177,11 +207,22 @@ impl<'a> Simulation<'a> {
             .find(|n| n.parent_id.is_none())
             .ok_or_else(|| AppError::Internal("the institution has no root node".into()))?;
         for (township_index, township) in TOWNSHIPS.iter().enumerate() {
-            let branch =
-                self.institution.create_node(ACTOR, root.id, "branch", township.code, township.branch_name)?;
+            let branch = self.institution.create_node(
+                ACTOR,
+                root.id,
+                "branch",
+                township.code,
+                township.branch_name,
+            )?;
             for (outlet_index, outlet) in township.outlets.iter().enumerate() {
-                let node = self.institution.create_node(ACTOR, branch.id, "outlet", outlet.code, outlet.name)?;
-                self.outlets.push(OutletNode { township: township_index, outlet: outlet_index, node_id: node.id });
+                let node =
+                    self.institution
+                        .create_node(ACTOR, branch.id, "outlet", outlet.code, outlet.name)?;
+                self.outlets.push(OutletNode {
+                    township: township_index,
+                    outlet: outlet_index,
+                    node_id: node.id,
+                });
             }
         }
         Ok(())
@@ -235,8 +276,14 @@ impl<'a> Simulation<'a> {
     /// Carries out every action planned for `today` or before (a date the
     /// calendar skipped is caught up on the next business date).
     fn act_until(&mut self, today: NaiveDate) -> Result<(), AppError> {
-        while self.agenda.first_key_value().is_some_and(|(date, _)| *date <= today) {
-            let Some((_, actions)) = self.agenda.pop_first() else { break };
+        while self
+            .agenda
+            .first_key_value()
+            .is_some_and(|(date, _)| *date <= today)
+        {
+            let Some((_, actions)) = self.agenda.pop_first() else {
+                break;
+            };
             for action in actions {
                 self.act(action, today)?;
             }
@@ -253,7 +300,10 @@ impl<'a> Simulation<'a> {
             Action::Collect { loan_id } => self.collect(loan_id, today),
             Action::WriteOff { loan_id } => self.write_off(loan_id, today),
             Action::Recover { loan_id } => self.recover(loan_id),
-            Action::Reverse { loan_id, transaction_id } => self.reverse(loan_id, transaction_id),
+            Action::Reverse {
+                loan_id,
+                transaction_id,
+            } => self.reverse(loan_id, transaction_id),
         }
     }
 }

@@ -83,7 +83,14 @@ pub fn seed(store: &Store) -> Seed {
             let user = tx.insert_app_user(root, "admin", "Administrator", "admin")?;
             let product = tx.insert_product(&product_row("FARM12"))?;
             tx.set_business_date(date(2026, 3, 2), Some(root))?;
-            Ok(Seed { root, branch, outlet_a, outlet_b, user, product })
+            Ok(Seed {
+                root,
+                branch,
+                outlet_a,
+                outlet_b,
+                user,
+                product,
+            })
         })
         .unwrap()
 }
@@ -134,5 +141,6 @@ pub fn loan_row(seed: &Seed, client_id: i64, outlet_id: i64, principal_minor: i6
         accrued_through: None,
         version: 0,
         position: Some(vec![1, 2, 3]),
+        summary: None,
     }
 }

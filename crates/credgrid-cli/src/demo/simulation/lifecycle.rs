@@ -8,8 +8,12 @@ use chrono::{Days, NaiveDate};
 use credgrid_app::{AppError, ClientView, LoanApplication, NewClient};
 
 /// Why the credit committee turned an application down.
-const REJECTION_REASONS: [&str; 4] =
-    ["家庭收入不足以覆盖还款", "信用评级为一般且无担保", "贷款用途不符合规定", "有其他金融机构逾期记录"];
+const REJECTION_REASONS: [&str; 4] = [
+    "家庭收入不足以覆盖还款",
+    "信用评级为一般且无担保",
+    "贷款用途不符合规定",
+    "有其他金融机构逾期记录",
+];
 /// Why a client withdrew an application.
 const WITHDRAWAL_REASONS: [&str; 3] = ["已通过亲友筹得资金", "推迟种植计划", "申请金额需重新商量"];
 
@@ -79,7 +83,8 @@ impl Simulation<'_> {
     pub(super) fn decide(&mut self, loan_id: i64, today: NaiveDate) -> Result<(), AppError> {
         let roll = self.rng.below(1000);
         if roll < 860 {
-            self.institution.approve(ACTOR, loan_id, Some("贷审小组审批同意".to_string()))?;
+            self.institution
+                .approve(ACTOR, loan_id, Some("贷审小组审批同意".to_string()))?;
             self.tally.approved += 1;
             let disbursement_day = today + Days::new(self.rng.between(0, 2));
             self.schedule(disbursement_day, Action::Disburse { loan_id });
@@ -100,7 +105,13 @@ impl Simulation<'_> {
         let loan = self.institution.disburse(ACTOR, loan_id, None)?;
         self.tally.disbursed += 1;
         let behaviour = self.draw_behaviour();
-        self.borrowers.insert(loan_id, Borrower { behaviour, payments: 0 });
+        self.borrowers.insert(
+            loan_id,
+            Borrower {
+                behaviour,
+                payments: 0,
+            },
+        );
         let first_due = loan.schedule.iter().map(|i| i.due_date).min();
         if let Some(due) = first_due {
             let visit = self.visit_date(behaviour, due, loan.disbursed_on.unwrap_or(due));
@@ -118,10 +129,16 @@ impl Simulation<'_> {
         }
         match self.rng.weighted(&[720, 80, 110, 60, 30]) {
             0 => Behaviour::Punctual,
-            1 => Behaviour::Early { days: self.rng.between(2, 10) },
-            2 => Behaviour::Late { days_max: *self.rng.pick(&[7, 20, 45, 75]) },
+            1 => Behaviour::Early {
+                days: self.rng.between(2, 10),
+            },
+            2 => Behaviour::Late {
+                days_max: *self.rng.pick(&[7, 20, 45, 75]),
+            },
             3 => Behaviour::Partial,
-            _ => Behaviour::PaysOff { after: u32::try_from(self.rng.between(1, 4)).unwrap_or(1) },
+            _ => Behaviour::PaysOff {
+                after: u32::try_from(self.rng.between(1, 4)).unwrap_or(1),
+            },
         }
     }
 

@@ -17,7 +17,9 @@ impl Simulation<'_> {
     /// The borrower comes in (or does not): pays according to their
     /// behaviour, then the next visit is planned from the schedule.
     pub(super) fn collect(&mut self, loan_id: i64, today: NaiveDate) -> Result<(), AppError> {
-        let Some(mut borrower) = self.borrowers.get(&loan_id).copied() else { return Ok(()) };
+        let Some(mut borrower) = self.borrowers.get(&loan_id).copied() else {
+            return Ok(());
+        };
         let loan = self.institution.loan(loan_id)?;
         if loan.closed_on.is_some() || loan.balances.written_off.is_positive() {
             return Ok(());
@@ -30,7 +32,11 @@ impl Simulation<'_> {
         }
         let (amount, paid) = self.amount_to_pay(borrower, &loan, today)?;
         if amount.is_positive() {
-            let repayment = Repayment { amount, value_date: None, prepayment: None };
+            let repayment = Repayment {
+                amount,
+                value_date: None,
+                prepayment: None,
+            };
             let result = self.institution.repay(ACTOR, loan_id, repayment, None);
             if let Some(transaction) = self.absorb(loan_id, result)? {
                 borrower.payments += 1;
@@ -55,7 +61,9 @@ impl Simulation<'_> {
         let late = next_unpaid.is_some_and(|i| i.due_date < today);
         let plain = if late { Paid::Late } else { Paid::Due };
         Ok(match borrower.behaviour {
-            Behaviour::PaysOff { after } if borrower.payments >= after => (payoff(&loan.balances)?, Paid::PayOff),
+            Behaviour::PaysOff { after } if borrower.payments >= after => {
+                (payoff(&loan.balances)?, Paid::PayOff)
+            }
             Behaviour::Partial if due.is_positive() && borrower.payments % 3 != 2 => {
                 let percent = self.rng.between(40, 90);
                 (share(due, percent)?, Paid::Partial)
@@ -95,7 +103,10 @@ impl Simulation<'_> {
             Paid::Early(due) => due,
             _ => today,
         };
-        let next_due = loan.schedule.iter().find(|i| i.due_date > after && i.outstanding.is_positive());
+        let next_due = loan
+            .schedule
+            .iter()
+            .find(|i| i.due_date > after && i.outstanding.is_positive());
         let visit = match next_due {
             Some(installment) => self.visit_date(behaviour, installment.due_date, today),
             None if amount.is_positive() => today + Days::new(14),
@@ -108,7 +119,11 @@ impl Simulation<'_> {
     /// will pass 180 days within the year are planned for write-off.
     fn default(&mut self, loan: &LoanView) {
         self.tally.defaulted += 1;
-        let first_missed = loan.schedule.iter().find(|i| i.outstanding.is_positive()).map(|i| i.due_date);
+        let first_missed = loan
+            .schedule
+            .iter()
+            .find(|i| i.outstanding.is_positive())
+            .map(|i| i.due_date);
         let Some(first_missed) = first_missed else { return };
         let review = first_missed + Days::new(u64::from(WRITE_OFF_DAYS_PAST_DUE) + 5);
         if self.write_offs_left > 0 && review < self.scenario.end {
@@ -128,7 +143,9 @@ impl Simulation<'_> {
             self.schedule(today + Days::new(7), Action::WriteOff { loan_id });
             return Ok(());
         }
-        let result = self.institution.write_off(ACTOR, loan_id, WRITE_OFF_REASON.to_string(), None);
+        let result = self
+            .institution
+            .write_off(ACTOR, loan_id, WRITE_OFF_REASON.to_string(), None);
         if self.absorb(loan_id, result)?.is_some() {
             self.tally.written_off += 1;
             let recovery = today + Days::new(self.rng.between(20, 60));
@@ -161,25 +178,40 @@ impl Simulation<'_> {
         paid: Paid,
         today: NaiveDate,
     ) -> Result<(), AppError> {
-        let unpaid = loan.schedule.iter().filter(|i| i.outstanding.is_positive()).count();
+        let unpaid = loan
+            .schedule
+            .iter()
+            .filter(|i| i.outstanding.is_positive())
+            .count();
         let mistake_from = self.scenario.start + Days::new(MISTAKE_AFTER_DAYS);
         if !self.mistaken_repayment_pending || paid != Paid::Due || unpaid < 3 || today < mistake_from {
             return Ok(());
         }
         self.mistaken_repayment_pending = false;
-        let repayment = Repayment { amount: first.amount, value_date: None, prepayment: None };
+        let repayment = Repayment {
+            amount: first.amount,
+            value_date: None,
+            prepayment: None,
+        };
         let result = self.institution.repay(ACTOR, loan.id, repayment, None);
         if let Some(duplicate) = self.absorb(loan.id, result)? {
             self.tally.repayments += 1;
             let next_day = today + Days::new(1);
-            self.schedule(next_day, Action::Reverse { loan_id: loan.id, transaction_id: duplicate.id });
+            self.schedule(
+                next_day,
+                Action::Reverse {
+                    loan_id: loan.id,
+                    transaction_id: duplicate.id,
+                },
+            );
         }
         Ok(())
     }
 
     pub(super) fn reverse(&mut self, loan_id: i64, transaction_id: i64) -> Result<(), AppError> {
         let result =
-            self.institution.reverse(ACTOR, loan_id, transaction_id, REVERSAL_REASON.to_string(), None);
+            self.institution
+                .reverse(ACTOR, loan_id, transaction_id, REVERSAL_REASON.to_string(), None);
         if self.absorb(loan_id, result)?.is_some() {
             self.tally.reversals += 1;
         }
@@ -212,7 +244,11 @@ pub(super) fn share(amount: Money, percent: u64) -> Result<Money, AppError> {
     let part = amount.minor().checked_mul(percent).ok_or_else(overflow)? / 100;
     let unit = amount.currency().minor_per_major();
     let whole = part - part.rem_euclid(unit);
-    let minor = if whole > 0 { whole } else { part.min(amount.minor()).max(i64::from(amount.is_positive())) };
+    let minor = if whole > 0 {
+        whole
+    } else {
+        part.min(amount.minor()).max(i64::from(amount.is_positive()))
+    };
     Ok(Money::from_minor(minor, amount.currency()))
 }
 
@@ -239,7 +275,13 @@ mod tests {
     #[test]
     fn a_share_is_counted_in_whole_yuan_and_never_exceeds_the_amount() {
         // (amount, percent, expected): 60 % of 1,234.56 is 740.736 → 740.00.
-        let cases = [(123_456, 60, 74_000), (10_000, 50, 5_000), (150, 50, 75), (1, 40, 1), (0, 40, 0)];
+        let cases = [
+            (123_456, 60, 74_000),
+            (10_000, 50, 5_000),
+            (150, 50, 75),
+            (1, 40, 1),
+            (0, 40, 0),
+        ];
         for (amount, percent, expected) in cases {
             let part = share(cny(amount), percent).map(|m| m.minor()).unwrap_or(-1);
             assert_eq!(part, expected, "{percent} % of {amount}");

@@ -1,0 +1,9 @@
+//! Black-box tests of the HTTP API against a real institution in a temporary database.
+//!
+//! One test binary (modules below) so the crate links once.
+
+mod bad_input;
+mod helpers;
+mod idempotency;
+mod routes;
+mod tour;
