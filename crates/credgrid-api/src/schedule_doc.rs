@@ -11,7 +11,7 @@
 //! `currency` "CNY".
 
 use chrono::NaiveDate;
-use credgrid_core::calendar::{DaysInMonth, DaysInYear, Frequency, PeriodUnit};
+use credgrid_core::calendar::{DaysInMonth, DaysInYear, Frequency};
 use credgrid_core::i18n::{Locale, t};
 use credgrid_core::money::{CURRENCY_DIGITS_MAX, Currency, Money, MoneyError, parse_plain_decimal};
 use credgrid_core::rounding::RoundingMode;
@@ -305,31 +305,10 @@ impl<'a> Fields<'a> {
     }
 }
 
-type Choices<T> = &'static [(&'static str, T)];
+use credgrid_core::conventions::{
+    Choices, DAYS_IN_MONTH, DAYS_IN_YEAR, EMI, INTEREST_PERIODS, ROUNDING_MODES as MODES, UNITS,
+};
 
-const UNITS: Choices<PeriodUnit> = &[
-    ("days", PeriodUnit::Days),
-    ("weeks", PeriodUnit::Weeks),
-    ("months", PeriodUnit::Months),
-];
-const INTEREST_PERIODS: Choices<InterestPeriod> = &[
-    ("installment", InterestPeriod::Installment),
-    ("daily", InterestPeriod::Daily),
-];
-const DAYS_IN_YEAR: Choices<DaysInYear> = &[
-    ("360", DaysInYear::D360),
-    ("364", DaysInYear::D364),
-    ("365", DaysInYear::D365),
-    ("actual", DaysInYear::Actual),
-];
-const DAYS_IN_MONTH: Choices<DaysInMonth> = &[("actual", DaysInMonth::Actual), ("30", DaysInMonth::Thirty)];
-const EMI: Choices<EmiBasis> = &[("nominal", EmiBasis::Nominal), ("exact", EmiBasis::Exact)];
-const MODES: Choices<RoundingMode> = &[
-    ("half_even", RoundingMode::HalfEven),
-    ("half_up", RoundingMode::HalfUp),
-    ("down", RoundingMode::Down),
-    ("up", RoundingMode::Up),
-];
 const METHODS: &str = "annuity, equal_principal, flat, interest_only, bullet, custom";
 
 /// One of a fixed set of names; whole JSON numbers are read as their digits

@@ -597,12 +597,14 @@ pub fn annuity_payment(principal: Decimal, rate: Decimal, periods: u32) -> Optio
     if rate.is_zero() {
         return principal.checked_div(Decimal::from(periods));
     }
-    let growth = pow(Decimal::ONE.checked_add(rate)?, periods)?;
-    let denominator = growth.checked_sub(Decimal::ONE)?;
-    principal
-        .checked_mul(rate)?
-        .checked_mul(growth)?
-        .checked_div(denominator)
+    let interest = principal.checked_mul(rate)?;
+    match pow(Decimal::ONE.checked_add(rate)?, periods) {
+        Some(growth) => interest
+            .checked_mul(growth)?
+            .checked_div(growth.checked_sub(Decimal::ONE)?),
+        // (1+r)^n beyond 10^28: g/(g−1) is 1 to 28 digits, the payment is the interest.
+        None => Some(interest),
+    }
 }
 
 /// `base^exponent` by squaring, checked.
@@ -780,6 +782,23 @@ mod tests {
         short[1].principal = cny(299_999);
         t.method = RepaymentMethod::Custom(short);
         assert_eq!(generate(&t), Err(ScheduleError::CustomPrincipalsSumMismatch));
+    }
+
+    #[test]
+    fn longest_terms_at_the_highest_rate_still_amortize() {
+        let mut t = terms(RepaymentMethod::Annuity);
+        t.installments = INSTALLMENTS_MAX;
+        t.annual_rate = ANNUAL_RATE_MAX;
+        t.frequency.unit = crate::calendar::PeriodUnit::Weeks;
+        for emi in [EmiBasis::Nominal, EmiBasis::Exact] {
+            t.emi = emi;
+            let schedule = generate(&t).unwrap();
+            assert_eq!(schedule.totals.principal, t.principal);
+            // (1+r)^n is beyond 10^28: the level payment is the interest alone.
+            let rows = &schedule.installments;
+            assert_eq!(rows[0].total, rows[0].interest, "{emi:?}");
+            assert_eq!(rows[rows.len() - 1].outstanding, Money::zero(Currency::CNY));
+        }
     }
 
     #[test]

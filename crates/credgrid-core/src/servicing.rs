@@ -33,7 +33,7 @@ use crate::allocation::{
 use crate::money::{Currency, Money, MoneyError};
 use crate::rounding::RoundingMode;
 use crate::schedule::{CustomPrincipal, RepaymentMethod, Schedule, ScheduleError, ScheduleTerms, generate};
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use rust_decimal::Decimal;
 
 /// Why a servicing transition was refused.
@@ -252,8 +252,10 @@ impl LoanSummary {
 
     /// Days past due at `as_of` (0 when nothing is overdue).
     pub fn days_past_due(&self) -> u32 {
+        // Day numbers rather than a duration: this runs for every loan every day.
         self.oldest_overdue_date.map_or(0, |d| {
-            u32::try_from((self.as_of - d).num_days()).unwrap_or(u32::MAX)
+            let days = i64::from(self.as_of.num_days_from_ce()) - i64::from(d.num_days_from_ce());
+            u32::try_from(days).unwrap_or(0)
         })
     }
 

@@ -121,38 +121,72 @@ fn paying_every_installment_on_time_recognises_exactly_the_scheduled_interest() 
 
 #[test]
 fn late_installment_bears_penalty_and_compound_interest() {
-    // Source: PBoC 银发〔2003〕251号 — overdue principal bears the contract rate + 30–50 %, unpaid
-    // interest bears compound interest at the penalty rate; the published formula is
-    // 罚息 = 逾期本金 × 日利率 × (1 + 50%) × 逾期天数. Installment 1 (due 2024-02-15) unpaid for
-    // 10 days; day rate = 12 % / 365.
-    let (terms, schedule) = standard_loan();
-    let first = schedule.installments[0];
-    let mut position = LoanPosition::new(terms, &schedule).unwrap();
-    position.accrue_to(first.due_date).unwrap();
-    let late = position.accrue_to(add_days(first.due_date, 10)).unwrap();
-    let penalty_rate = Decimal::new(18, 2); // 12 % × 1.5
-    let by_formula = |base: Money| {
-        let exact = base.to_decimal() * penalty_rate * Decimal::from(10) / Decimal::from(365);
-        Money::from_decimal(
-            round_decimal(exact, 2, RoundingMode::HalfEven),
-            Currency::CNY,
-            RoundingMode::HalfEven,
-        )
-        .unwrap()
-    };
-    assert_eq!(late.penalty, by_formula(first.principal));
-    assert_eq!(late.compound, by_formula(first.interest));
-    let summary = position.summary();
-    assert_eq!(summary.days_past_due(), 10);
-    assert_eq!(summary.principal_overdue_minor, first.principal.minor());
-    assert_eq!(summary.interest_overdue_minor, first.interest.minor());
-    assert_consistent(&position);
-    let classifier = Classifier::new(ClassificationConfig::default()).unwrap();
-    let input = ClassificationInput {
-        days_past_due: summary.days_past_due(),
-        ..Default::default()
-    };
-    assert_eq!(classifier.classify(input).class, LoanClass::SpecialMention);
+    // Source: PBoC 银发〔2003〕251号 — overdue principal bears the contract rate + 30–50 % from the
+    // day it falls overdue; interest not paid on time bears compound interest at the penalty rate
+    // (《人民币利率管理规定》: at the contract rate within the term). The formula bank FAQs publish:
+    // 罚息 = 逾期本金 × 日利率 × (1 + 上浮比例) × 逾期天数. Installment 1 (due 2024-02-15) of a
+    // 12,000 / 12 % / 12-month annuity left unpaid; expected figures from that formula.
+    let contract = Decimal::new(12, 2);
+    let cases = [
+        (
+            Decimal::new(5, 1),
+            CompoundInterest::AtPenaltyRate,
+            DaysInYear::D365,
+            10_u64,
+        ),
+        (
+            Decimal::new(3, 1),
+            CompoundInterest::AtPenaltyRate,
+            DaysInYear::D360,
+            10,
+        ),
+        (
+            Decimal::new(3, 1),
+            CompoundInterest::AtContractRate,
+            DaysInYear::D365,
+            20,
+        ),
+        (Decimal::new(5, 1), CompoundInterest::Off, DaysInYear::D360, 25),
+    ];
+    for (uplift, compound, days_in_year, days_late) in cases {
+        let mut terms = schedule_terms(1_200_000, contract, 12, RepaymentMethod::Annuity);
+        terms.days_in_year = days_in_year;
+        let (terms, schedule) = loan(terms, PenaltyRule::new(uplift, compound).unwrap());
+        let first = schedule.installments[0];
+        let mut position = LoanPosition::new(terms, &schedule).unwrap();
+        position.accrue_to(first.due_date).unwrap();
+        let late = position.accrue_to(add_days(first.due_date, days_late)).unwrap();
+        let year = Decimal::from(days_in_year.fixed_days().unwrap());
+        let by_formula = |base: Money, rate: Decimal| {
+            let exact = base.to_decimal() * rate * Decimal::from(days_late) / year;
+            let rounded = round_decimal(exact, 2, RoundingMode::HalfEven);
+            Money::from_decimal(rounded, Currency::CNY, RoundingMode::HalfEven).unwrap()
+        };
+        let penalty_rate = contract * (Decimal::ONE + uplift);
+        let compound_rate = match compound {
+            CompoundInterest::Off => Decimal::ZERO,
+            CompoundInterest::AtPenaltyRate => penalty_rate,
+            CompoundInterest::AtContractRate => contract,
+        };
+        let case = format!("{uplift} {compound:?} {days_in_year:?} {days_late}");
+        assert_eq!(late.penalty, by_formula(first.principal, penalty_rate), "{case}");
+        assert_eq!(late.compound, by_formula(first.interest, compound_rate), "{case}");
+        let summary = position.summary();
+        assert_eq!(
+            summary.days_past_due(),
+            u32::try_from(days_late).unwrap(),
+            "{case}"
+        );
+        assert_eq!(summary.principal_overdue_minor, first.principal.minor());
+        assert_eq!(summary.interest_overdue_minor, first.interest.minor());
+        assert_consistent(&position);
+        let classifier = Classifier::new(ClassificationConfig::default()).unwrap();
+        let input = ClassificationInput {
+            days_past_due: summary.days_past_due(),
+            ..Default::default()
+        };
+        assert_eq!(classifier.classify(input).class, LoanClass::SpecialMention);
+    }
 }
 
 #[test]
@@ -251,6 +285,8 @@ fn mid_period_prepayment_pays_accrued_interest_first_and_can_close_the_loan() {
         RoundingMode::HalfEven,
     );
     assert_eq!(accrued.to_decimal(), expected);
+    assert_eq!(position.interest_accrued_not_due().unwrap(), accrued);
+    assert_eq!(position.summary().interest_receivable_minor, accrued.minor());
     let outcome = position
         .repay(
             day,

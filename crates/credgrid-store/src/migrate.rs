@@ -7,8 +7,10 @@ use credgrid_core::ledger::default_chart;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Every migration, in order. Append only; never edit an applied one.
-pub(crate) const MIGRATIONS: &[(u32, &str, &str)] =
-    &[(1, "initial", include_str!("../migrations/001_initial.sql"))];
+pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (1, "initial", include_str!("../migrations/001_initial.sql")),
+    (2, "gl_daily", include_str!("../migrations/002_gl_daily.sql")),
+];
 
 /// FNV-1a 64 of the migration text: stable across builds and platforms.
 fn checksum(sql: &str) -> i64 {

@@ -361,12 +361,6 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {
 /// batch's transaction can no longer be trusted (SQLite rolled it back, or
 /// the savepoint could not be managed): then the whole batch must fail.
 fn run_job(conn: &Connection, job: Job) -> (Option<Ran>, Result<(), String>) {
-    let nosp = std::env::var("NOSP").is_ok();
-    if nosp {
-        let mut tx = WriteTx { read: ReadTx { conn } };
-        let ran = catch_unwind(AssertUnwindSafe(|| job(Ok(&mut tx)))).unwrap_or(None);
-        return (ran, Ok(()));
-    }
     if let Err(reason) = exec_cached(conn, "SAVEPOINT job") {
         let _ = job(Err(StoreError::CommitFailed {
             reason: reason.clone(),
@@ -507,11 +501,17 @@ mod tests {
         release.send(()).unwrap();
         let got: Vec<(u8, R<()>)> = results.iter().collect();
         assert_eq!(got.len(), 3);
-        assert!(got.iter().all(|(_, r)| matches!(r, Err(StoreError::CommitFailed { .. }))), "{got:?}");
+        assert!(
+            got.iter()
+                .all(|(_, r)| matches!(r, Err(StoreError::CommitFailed { .. }))),
+            "{got:?}"
+        );
         assert_eq!(store.read(|r| r.org_nodes()).unwrap(), []);
         assert_eq!(store.writer_stats().batches_failed, 1);
         // The writer carries on with the next batch.
-        store.write(|tx: &mut WriteTx<'_>| tx.insert_org_node(None, "institution", "N9", "node")).unwrap();
+        store
+            .write(|tx: &mut WriteTx<'_>| tx.insert_org_node(None, "institution", "N9", "node"))
+            .unwrap();
         assert_eq!(store.read(|r| r.org_nodes()).unwrap().len(), 1);
     }
 }

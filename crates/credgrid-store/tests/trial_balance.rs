@@ -69,9 +69,13 @@ proptest! {
                 let rows = store.read(|r| r.trial_balance(as_of, node)).unwrap();
                 prop_assert_eq!(net(&rows, "CNY"), 0);
                 prop_assert_eq!(net(&rows, "USD"), 0);
+                // The per-day rollup agrees with the journal lines themselves.
+                let raw = store.read(|r| r.trial_balance_from_journal(as_of, node)).unwrap();
+                prop_assert_eq!(rows, raw);
             }
         }
         prop_assert_eq!(store.read(|r| r.unbalanced_entries(5)).unwrap(), vec![]);
+        prop_assert_eq!(store.read(|r| r.gl_rollup_mismatches(5)).unwrap(), Vec::<String>::new());
         prop_assert_eq!(store.read(|r| r.entries_without_lines(5)).unwrap(), Vec::<i64>::new());
         prop_assert!(store.read(|r| r.trial_balance_net()).unwrap().iter().all(|(_, n)| *n == 0));
     }

@@ -13,8 +13,9 @@ use serde_json::{Map, Value};
 
 /// The longest free-text field accepted (names, addresses, reasons).
 pub const TEXT_LEN_MAX: usize = 500;
-/// The largest rate accepted, in percent (a guard against typos such as 1200 for 12).
-pub const PERCENT_MAX: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+/// The largest rate accepted, in percent: the calculator's ceiling
+/// (`schedule_doc::ANNUAL_RATE_PERCENT_MAX`), a guard against typos such as 1200 for 12.
+pub const PERCENT_MAX: Decimal = Decimal::from_parts(100, 0, 0, false, 0);
 
 /// An amount in major units as sent, not yet tied to a currency.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -389,7 +390,8 @@ mod tests {
             parse_percent("annual_rate", "7.25").unwrap(),
             Decimal::new(725, 4)
         );
-        assert!(parse_percent("annual_rate", "1001").is_err());
+        assert!(parse_percent("annual_rate", "100").is_ok());
+        assert!(parse_percent("annual_rate", "100.01").is_err());
         assert!(parse_percent("annual_rate", "-1").is_err());
     }
 

@@ -17,6 +17,7 @@ mod ledger;
 mod loans;
 mod org;
 mod products;
+mod schedule;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -107,6 +108,7 @@ fn routes() -> Routes {
     let routes = clients::routes(routes);
     let routes = products::routes(routes);
     let routes = loans::routes(routes);
+    let routes = schedule::routes(routes);
     ledger::routes(routes)
 }
 

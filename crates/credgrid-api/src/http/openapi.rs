@@ -192,7 +192,80 @@ fn request_schemas() -> Vec<(&'static str, Value)> {
             ),
         ),
         ("EodRequest", object(&[], vec![("through", date())], true)),
+        ("ScheduleRequest", schedule_request_schema()),
     ]
+}
+
+/// The `credgrid schedule` document (docs/schedule.md).
+fn schedule_request_schema() -> Value {
+    let max = crate::schedule_doc::ANNUAL_RATE_PERCENT_MAX;
+    let rounding = object(
+        &[],
+        vec![
+            ("digits", count(0, 6)),
+            ("mode", one_of(dto::ROUNDING_MODES)),
+            (
+                "installment_multiple",
+                amount_in("Installments rounded up to a multiple of this."),
+            ),
+        ],
+        true,
+    );
+    let grace = object(
+        &[],
+        vec![
+            ("principal_periods", count(0, 3660)),
+            ("interest_payment_periods", count(0, 3660)),
+        ],
+        true,
+    );
+    let custom = object(
+        &["due_date", "principal"],
+        vec![
+            ("due_date", date()),
+            ("principal", amount_in("Principal due on that date.")),
+        ],
+        true,
+    );
+    let mut methods = dto::METHODS.to_vec();
+    methods.push("custom");
+    object(
+        &[
+            "principal",
+            "annual_rate",
+            "every",
+            "unit",
+            "disbursement_date",
+            "method",
+        ],
+        vec![
+            ("principal", amount_in("The loan amount.")),
+            ("annual_rate", percent_in(&format!("From 0 to {max}."))),
+            (
+                "installments",
+                json!({"type": "integer", "minimum": 1, "maximum": 3660,
+                "description": "Required except for the custom method."}),
+            ),
+            ("every", count(1, 366)),
+            ("unit", one_of(dto::UNITS)),
+            ("disbursement_date", date()),
+            ("first_repayment_date", date()),
+            ("interest_from_date", date()),
+            ("method", one_of(&methods)),
+            ("interest_period", one_of(dto::INTEREST_PERIODS)),
+            ("days_in_year", one_of(dto::DAYS_IN_YEAR)),
+            ("days_in_month", one_of(dto::DAYS_IN_MONTH)),
+            ("emi", one_of(&["nominal", "exact"])),
+            ("rounding", rounding),
+            ("grace", grace),
+            (
+                "currency",
+                json!({"type": "string", "pattern": "^[A-Z]{3}$", "example": "CNY"}),
+            ),
+            ("custom_principals", json!({"type": "array", "items": custom})),
+        ],
+        true,
+    )
 }
 
 fn new_product_schema() -> Value {
@@ -462,6 +535,37 @@ fn view_schemas() -> Vec<(&'static str, Value)> {
             "Health",
             closed_view(vec![("status", s("string")), ("business_date", date())]),
         ),
+        (
+            "ScheduleRow",
+            closed_view(vec![
+                ("n", s("integer")),
+                ("period_start", date()),
+                ("due_date", date()),
+                ("days", s("integer")),
+                ("principal", amount_out()),
+                ("interest", amount_out()),
+                ("total", amount_out()),
+                ("outstanding", amount_out()),
+            ]),
+        ),
+        (
+            "Schedule",
+            closed_view(vec![
+                ("currency", s("string")),
+                (
+                    "installments",
+                    json!({"type": "array", "items": schema_ref("ScheduleRow")}),
+                ),
+                (
+                    "totals",
+                    closed_view(vec![
+                        ("principal", amount_out()),
+                        ("interest", amount_out()),
+                        ("total", amount_out()),
+                    ]),
+                ),
+            ]),
+        ),
         ("Problem", object(&["type", "title", "status"], problem, false)),
         ("NodePage", page("Node")),
         ("ClientPage", page("Client")),
@@ -519,6 +623,7 @@ const OPS: &[Op] = &[
     Op { method: "post", path: "/loans/{id}/fees", id: "chargeFee", tag: "loans", summary: "Charge a fee to the loan", query: &[], body: Some(("FeeCharge", true)), money: true, success: (201, "Transaction") },
     Op { method: "post", path: "/loans/{id}/write-off", id: "writeOffLoan", tag: "loans", summary: "Write the loan off", query: &[], body: Some(("Reason", true)), money: true, success: (201, "Transaction") },
     Op { method: "post", path: "/loans/{id}/recoveries", id: "recoverLoan", tag: "loans", summary: "Record money recovered after write-off", query: &[], body: Some(("Recovery", true)), money: true, success: (201, "Transaction") },
+    Op { method: "post", path: "/schedule", id: "calculateSchedule", tag: "calculator", summary: "The loan calculator: a repayment schedule from terms (the `credgrid schedule` document); stores nothing", query: &[], body: Some(("ScheduleRequest", true)), money: false, success: (200, "Schedule") },
     Op { method: "get", path: "/reports/trial-balance", id: "getTrialBalance", tag: "books", summary: "Trial balance of a date (default: the business date) and node (default: all)", query: &["date", "node_id"], body: None, money: false, success: (200, "TrialBalance") },
 ];
 
@@ -646,6 +751,10 @@ pub fn example(schema: &str) -> Value {
         "Repayment" => json!({"amount": "500.00"}),
         "FeeCharge" => json!({"amount": "20.00", "reason": "field visit"}),
         "Recovery" => json!({"amount": "100.00"}),
+        "ScheduleRequest" => {
+            json!({"principal": "5000.00", "annual_rate": "12", "installments": 12, "every": 1,
+            "unit": "months", "disbursement_date": "2026-01-05", "method": "annuity"})
+        }
         _ => json!({}),
     }
 }

@@ -151,6 +151,7 @@ fn bad_values(schema: &Value) -> Vec<String> {
         ("integer", _) => ["\"1\"", "1.5", "true", "1e40", "99999999999999999999999", "-1"]
             .map(String::from)
             .to_vec(),
+        ("object", _) => ["\"x\"", "[1]", "5"].map(String::from).to_vec(),
         ("boolean", _) => ["\"true\"", "1"].map(String::from).to_vec(),
         ("array", _) => ["\"penalty\"", "[1]", "[\"bogus\"]", "{}"]
             .map(String::from)

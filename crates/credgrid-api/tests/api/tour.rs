@@ -67,7 +67,16 @@ async fn a_loan_from_application_to_balanced_books() {
     let loan = app_loan(&app, loan.ok("loan"));
     assert_eq!(loan["status"], "disbursed");
     let schedule = &loan["schedule"];
-    assert_eq!(schedule.as_array().unwrap().len(), 12);
+    let due: Vec<&str> = schedule
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["due_date"].as_str().unwrap())
+        .collect();
+    assert!(
+        due.len() >= 12 && due.windows(2).all(|w| w[0] <= w[1]),
+        "{schedule:#}"
+    );
     assert_eq!(
         sum(schedule, "principal"),
         500_000,
@@ -281,4 +290,24 @@ async fn repayment_on_a_closed_rejected_or_unknown_loan_is_refused() {
         app.get("/api/v1/business-date").await.body["business_date"],
         "2026-01-06"
     );
+}
+
+#[tokio::test]
+async fn the_calculator_answers_a_schedule_without_storing_anything() {
+    let app = TestApp::new("calculator");
+    let body = credgrid_api::http::openapi::example("ScheduleRequest");
+    let reply = app.post("/api/v1/schedule", &body).await;
+    app.conforms("Schedule", reply.ok("schedule"));
+    assert_eq!(reply.body["installments"].as_array().unwrap().len(), 12);
+    assert_eq!(reply.body["totals"]["principal"], "5000.00");
+    assert_eq!(sum(&reply.body["installments"], "principal"), 500_000);
+    let mut usurious = body.clone();
+    usurious["annual_rate"] = json!("101");
+    let refused = app.post("/api/v1/schedule", &usurious).await;
+    assert_eq!(
+        refused.problem(422, "rate above the ceiling")["field"],
+        "annual_rate"
+    );
+    let loans = app.get("/api/v1/loans").await;
+    assert_eq!(loans.ok("loans")["items"], json!([]));
 }

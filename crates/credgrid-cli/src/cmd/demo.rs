@@ -10,7 +10,7 @@ use crate::demo::places::TOWNSHIPS;
 use crate::demo::simulation::{Scenario, Simulation, Tally};
 use chrono::{Days, NaiveDate};
 use credgrid_app::{Institution, PAGE_LIMIT_MAX, PageRequest};
-use credgrid_core::i18n::{Locale, t};
+use credgrid_core::i18n::{Locale, has_key, t};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -225,9 +225,15 @@ fn print_summary(
         ],
     );
     for (status, count) in &loans.by_status {
+        let key = format!("demo.status_{status}");
+        let label = if has_key(locale, &key) {
+            t(locale, &key, &[])
+        } else {
+            status.clone()
+        };
         line(
             "demo.summary_status",
-            &[("status", status.clone()), ("loans", count.to_string())],
+            &[("status", label), ("loans", count.to_string())],
         );
     }
     if let Some(first) = &tally.first_refusal {

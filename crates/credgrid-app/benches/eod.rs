@@ -1,0 +1,110 @@
+//! Benchmark of the end of day: generates a synthetic portfolio of
+//! `CREDGRID_BENCH_LOANS` disbursed loans (default 1,000,000) into a temp
+//! file, then times one `run_eod` (one business day) and `check`, and prints
+//! loans per second, wall times and the process's peak resident memory.
+//!
+//!   cargo bench -p credgrid-app --bench eod
+//!   CREDGRID_BENCH_LOANS=100000 cargo bench -p credgrid-app --bench eod
+//!
+//! Compare with `../shared/bench/sqlite_reference.sh 1000000` run just
+//! before on the same machine (the floor: one insert and one update of a
+//! million loan-sized rows). Results go to docs/benchmarks.md.
+
+use chrono::NaiveDate;
+use credgrid_app::{ADMIN_USER_ID, Actor, Institution, PortfolioSpec};
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const LOANS_DEFAULT: u64 = 1_000_000;
+const OUTLETS: u32 = 20;
+
+fn main() {
+    let loans = loans_from_env();
+    let dir = std::env::temp_dir().join(format!("credgrid-bench-eod-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let db = dir.join("bench.db");
+    let result = std::panic::catch_unwind(|| run(&db, loans));
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn loans_from_env() -> u64 {
+    match std::env::var("CREDGRID_BENCH_LOANS") {
+        Ok(text) => text
+            .trim()
+            .replace('_', "")
+            .parse()
+            .unwrap_or_else(|e| panic!("CREDGRID_BENCH_LOANS: not a whole number ({e}): {text:?}")),
+        Err(_) => LOANS_DEFAULT,
+    }
+}
+
+fn run(db: &Path, loans: u64) {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid date");
+    let actor = Actor {
+        user_id: ADMIN_USER_ID,
+    };
+    let quiet = |_: u64, _: u64| {};
+    let institution = Institution::open(db, today).expect("open");
+    let spec = PortfolioSpec {
+        loans,
+        seed: 1,
+        outlets: OUTLETS,
+    };
+    let started = Instant::now();
+    let generated = institution
+        .generate_portfolio(actor, spec, &quiet)
+        .expect("generate");
+    report("generate", generated.loans, started.elapsed());
+    println!("  db size after generate: {} MiB", db_mib(db));
+
+    let date = institution.business_date().expect("business date");
+    let started = Instant::now();
+    let summary = institution.run_eod(actor, None, &quiet).expect("end of day");
+    let elapsed = started.elapsed();
+    assert_eq!(summary.dates_closed, [date], "one business day closed");
+    assert_eq!(summary.loans_processed, loans, "every active loan processed once");
+    report("eod", summary.loans_processed, elapsed);
+    println!(
+        "  overdue loans: {}, interest accrued: {} minor, provision charged: {} minor",
+        summary.loans_overdue, summary.interest_accrued_minor, summary.provision_charged_minor
+    );
+    println!("  db size after eod: {} MiB", db_mib(db));
+
+    let started = Instant::now();
+    let check = institution.check().expect("check");
+    report("check", check.loans_checked, started.elapsed());
+    assert!(check.violations.is_empty(), "check: {:?}", check.violations);
+    black_box(check);
+    println!("peak RSS (VmHWM): {} MiB", peak_rss_kib() / 1024);
+}
+
+fn report(what: &str, items: u64, elapsed: Duration) {
+    let millis = elapsed.as_millis().max(1);
+    let per_second = u128::from(items) * 1000 / millis;
+    println!(
+        "{what}: {items} loans in {}.{:03} s = {per_second} loans/s (peak RSS so far {} MiB)",
+        elapsed.as_secs(),
+        elapsed.subsec_millis(),
+        peak_rss_kib() / 1024
+    );
+}
+
+/// The process's peak resident set (`VmHWM` in /proc/self/status), in KiB.
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn db_mib(db: &Path) -> u64 {
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    (size(db) + size(&wal)) / (1024 * 1024)
+}
