@@ -6,6 +6,10 @@
 //!   cargo bench -p credgrid-app --bench eod
 //!   CREDGRID_BENCH_LOANS=100000 cargo bench -p credgrid-app --bench eod
 //!
+//! `CREDGRID_BENCH_TEMPLATE=path.db` skips the generation: the database
+//! there (e.g. from `credgrid generate`) is copied to the temp file and
+//! closed as it is, so repeated runs measure the end of day alone.
+//!
 //! Compare with `../shared/bench/sqlite_reference.sh 1000000` run just
 //! before on the same machine (the floor: one insert and one update of a
 //! million loan-sized rows). Results go to docs/benchmarks.md.
@@ -14,6 +18,7 @@ use chrono::NaiveDate;
 use credgrid_app::{ADMIN_USER_ID, Actor, Institution, PortfolioSpec};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const LOANS_DEFAULT: u64 = 1_000_000;
@@ -48,26 +53,47 @@ fn run(db: &Path, loans: u64) {
         user_id: ADMIN_USER_ID,
     };
     let quiet = |_: u64, _: u64| {};
-    let institution = Institution::open(db, today).expect("open");
-    let spec = PortfolioSpec {
-        loans,
-        seed: 1,
-        outlets: OUTLETS,
+    let loans = match std::env::var_os("CREDGRID_BENCH_TEMPLATE") {
+        Some(template) => copy_template(Path::new(&template), db),
+        None => {
+            let institution = Institution::open(db, today).expect("open");
+            let spec = PortfolioSpec {
+                loans,
+                seed: 1,
+                outlets: OUTLETS,
+            };
+            let started = Instant::now();
+            let generated = institution
+                .generate_portfolio(actor, spec, &quiet)
+                .expect("generate");
+            report("generate", generated.loans, started.elapsed());
+            generated.loans
+        }
     };
-    let started = Instant::now();
-    let generated = institution
-        .generate_portfolio(actor, spec, &quiet)
-        .expect("generate");
-    report("generate", generated.loans, started.elapsed());
-    println!("  db size after generate: {} MiB", db_mib(db));
+    println!("  db size before eod: {} MiB", db_mib(db));
+    let institution = Institution::open(db, today).expect("open");
 
     let date = institution.business_date().expect("business date");
     let started = Instant::now();
-    let summary = institution.run_eod(actor, None, &quiet).expect("end of day");
+    // When the last chunk reported: the rest is the final write (GL posting).
+    let chunks_done: Mutex<Option<Duration>> = Mutex::new(None);
+    let progress = |done: u64, total: u64| {
+        let mut at = chunks_done.lock().unwrap_or_else(|p| p.into_inner());
+        if done == total && at.is_none() {
+            *at = Some(started.elapsed());
+        }
+    };
+    let summary = institution.run_eod(actor, None, &progress).expect("end of day");
     let elapsed = started.elapsed();
     assert_eq!(summary.dates_closed, [date], "one business day closed");
     assert_eq!(summary.loans_processed, loans, "every active loan processed once");
     report("eod", summary.loans_processed, elapsed);
+    let chunks = chunks_done.into_inner().unwrap_or_else(|p| p.into_inner()).unwrap_or(elapsed);
+    println!(
+        "  loan chunks: {} ms, final write (GL posting, next date): {} ms",
+        chunks.as_millis(),
+        (elapsed - chunks).as_millis()
+    );
     println!(
         "  overdue loans: {}, interest accrued: {} minor, provision charged: {} minor",
         summary.loans_overdue, summary.interest_accrued_minor, summary.provision_charged_minor
@@ -80,6 +106,20 @@ fn run(db: &Path, loans: u64) {
     assert!(check.violations.is_empty(), "check: {:?}", check.violations);
     black_box(check);
     println!("peak RSS (VmHWM): {} MiB", peak_rss_kib() / 1024);
+}
+
+/// Copies a closed database (no `-wal` left) to `db`; its active loan count.
+fn copy_template(template: &Path, db: &Path) -> u64 {
+    let wal = PathBuf::from(format!("{}-wal", template.display()));
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+        "{}: close it first (its -wal file is not empty)",
+        template.display()
+    );
+    std::fs::copy(template, db).expect("copy the template");
+    let institution = Institution::open(db, NaiveDate::MIN).expect("open the copy");
+    let report = institution.portfolio(None).expect("portfolio");
+    report.lines.iter().map(|l| l.loans_active).sum()
 }
 
 fn report(what: &str, items: u64, elapsed: Duration) {

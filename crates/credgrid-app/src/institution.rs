@@ -25,6 +25,9 @@ pub struct Institution {
 pub(crate) struct Inner {
     pub(crate) store: Store,
     pub(crate) classifier: Classifier,
+    /// Parsed products by id. A product never changes once created (a new
+    /// version is a new product), so the cache needs no invalidation.
+    pub(crate) products: std::sync::RwLock<std::collections::HashMap<i64, Arc<ProductRules>>>,
 }
 
 /// Progress of a long job (end of day, generation): `(done, total)`.
@@ -47,7 +50,7 @@ impl Institution {
         let classifier = Classifier::new(ClassificationConfig::default())
             .map_err(|e| AppError::Internal(format!("classification defaults: {e}")))?;
         let institution = Institution {
-            inner: Arc::new(Inner { store, classifier }),
+            inner: Arc::new(Inner { store, classifier, products: Default::default() }),
         };
         institution.bootstrap(initial_date)?;
         Ok(institution)
@@ -71,7 +74,7 @@ impl Institution {
     }
 
     pub(crate) fn read<T>(&self, f: impl FnOnce(&ReadTx<'_>) -> Result<T, AppError>) -> Result<T, AppError> {
-        self.inner.store.read(f)
+        with_current(&self.inner, || self.inner.store.read(f))
     }
 
     pub(crate) fn write<T: Send + 'static>(
@@ -79,7 +82,7 @@ impl Institution {
         f: impl FnOnce(&mut WriteTx<'_>, &Inner) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
         let inner = Arc::clone(&self.inner);
-        self.inner.store.write(move |tx| f(tx, &inner))
+        self.inner.store.write(move |tx| with_current(&inner, || f(tx, &inner)))
     }
 
     pub fn business_date(&self) -> Result<NaiveDate, AppError> {
@@ -279,7 +282,35 @@ fn validate_client(c: NewClient) -> Result<NewClientRow, AppError> {
     })
 }
 
-/// Loads and parses a loan's product.
-pub(crate) fn product_rules(r: &ReadTx<'_>, product_id: i64) -> Result<ProductRules, AppError> {
-    ProductRules::from_row(&r.product(product_id)?)
+/// Loads and parses a loan's product (once per process and product).
+pub(crate) fn product_rules(r: &ReadTx<'_>, product_id: i64) -> Result<Arc<ProductRules>, AppError> {
+    CURRENT.with(|current| {
+        let cache = current.borrow();
+        let Some(inner) = cache.as_ref() else {
+            return Ok(Arc::new(ProductRules::from_row(&r.product(product_id)?)?));
+        };
+        if let Some(rules) = inner.products.read().ok().and_then(|m| m.get(&product_id).cloned()) {
+            return Ok(rules);
+        }
+        let rules = Arc::new(ProductRules::from_row(&r.product(product_id)?)?);
+        if let Ok(mut map) = inner.products.write() {
+            map.insert(product_id, Arc::clone(&rules));
+        }
+        Ok(rules)
+    })
+}
+
+thread_local! {
+    /// The institution whose job runs on this thread (set around each read
+    /// and write job), so deep helpers reach its caches without threading
+    /// a parameter through every call.
+    static CURRENT: std::cell::RefCell<Option<Arc<Inner>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with `inner` as this thread's current institution.
+fn with_current<T>(inner: &Arc<Inner>, f: impl FnOnce() -> T) -> T {
+    let previous = CURRENT.with(|c| c.replace(Some(Arc::clone(inner))));
+    let out = f();
+    CURRENT.with(|c| *c.borrow_mut() = previous);
+    out
 }

@@ -76,7 +76,7 @@ fn load_loan(r: &ReadTx<'_>, id: i64) -> Result<LoanRow, AppError> {
 /// A disbursed loan with its parsed product and its position.
 struct Serviced {
     row: LoanRow,
-    rules: ProductRules,
+    rules: std::sync::Arc<ProductRules>,
     position: LoanPosition,
 }
 

@@ -352,10 +352,10 @@ pub fn check_limits(
         }
     }
     let cover = coverage(check.collateral, haircuts, total)?;
-    if let (false, Some(required), Some(actual)) = (pure_credit, limits.coverage_min, cover.ratio) {
-        if actual < required {
-            return Err(CollateralError::CoverageBelowMinimum { required, actual });
-        }
+    if let (false, Some(required), Some(actual)) = (pure_credit, limits.coverage_min, cover.ratio)
+        && actual < required
+    {
+        return Err(CollateralError::CoverageBelowMinimum { required, actual });
     }
     Ok(cover)
 }

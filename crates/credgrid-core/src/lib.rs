@@ -8,13 +8,18 @@
 
 pub mod accrual;
 pub mod allocation;
+pub mod audit;
+pub mod authz;
 pub mod classification;
+pub mod collateral;
 pub mod conventions;
 pub mod calendar;
 pub mod i18n;
 pub mod identity;
 pub mod ledger;
+pub mod masking;
 pub mod money;
+pub mod origination;
 pub mod rounding;
 pub mod schedule;
 pub mod servicing;

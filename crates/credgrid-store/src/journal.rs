@@ -309,6 +309,39 @@ impl ReadTx<'_> {
         rows.collect::<Result<_, _>>().refine()
     }
 
+    /// Check: (date, outlet, account, currency) groups where the per-day
+    /// rollup disagrees with the journal lines (at most `limit`, described).
+    /// Scans the whole journal.
+    pub fn gl_rollup_mismatches(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "WITH raw AS (
+                   SELECT e.business_date AS d, e.outlet_id AS o, l.account_code AS a, l.currency AS c,
+                          SUM(l.debit_minor) AS dr, SUM(l.credit_minor) AS cr
+                   FROM journal_line l JOIN journal_entry e ON e.id = l.entry_id GROUP BY 1, 2, 3, 4)
+                 SELECT d, o, a, c FROM raw WHERE NOT EXISTS (SELECT 1 FROM gl_daily g
+                   WHERE g.business_date = d AND g.outlet_id = o AND g.account_code = a AND g.currency = c
+                     AND g.debit_minor = dr AND g.credit_minor = cr)
+                 UNION ALL
+                 SELECT business_date, outlet_id, account_code, currency FROM gl_daily g WHERE NOT EXISTS
+                   (SELECT 1 FROM raw WHERE d = g.business_date AND o = g.outlet_id AND a = g.account_code
+                      AND c = g.currency)
+                 LIMIT ?1",
+            )
+            .refine()?;
+        let rows = stmt
+            .query_map([limit], |r| {
+                let (d, o, a, c): (String, i64, String, String) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                Ok(format!(
+                    "gl_daily {d} outlet {o} account {a} {c} disagrees with the journal"
+                ))
+            })
+            .refine()?;
+        rows.collect::<Result<_, _>>().refine()
+    }
+
     /// Check: entries whose lines do not balance per currency (at most `limit`).
     pub fn unbalanced_entries(&self, limit: u32) -> Result<Vec<UnbalancedEntry>, StoreError> {
         let mut stmt = self

@@ -14,6 +14,8 @@ use axum::extract::State;
 use axum::response::Response;
 use credgrid_app::{Institution, Page, Repayment};
 use credgrid_core::Currency;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 pub(super) fn routes(routes: Routes) -> Routes {
     routes
@@ -33,9 +35,36 @@ pub(super) fn routes(routes: Routes) -> Routes {
         .post("/loans/{id}/recoveries", recover)
 }
 
-/// The currency of a loan, for reading amounts sent for it.
-fn loan_currency(institution: &Institution, loan_id: i64) -> Result<Currency, ApiError> {
-    Ok(app(institution.loan(loan_id))?.principal.currency())
+/// The currency of each loan seen, for reading the amounts sent for it without
+/// loading the whole loan on every repayment. A loan's currency never changes.
+#[derive(Debug, Default)]
+pub(crate) struct CurrencyCache(Mutex<HashMap<i64, Currency>>);
+
+/// The most loans remembered; the cache starts over beyond it.
+const CURRENCY_CACHE_MAX: usize = 100_000;
+
+impl CurrencyCache {
+    fn currency(&self, institution: &Institution, loan_id: i64) -> Result<Currency, ApiError> {
+        let known = self
+            .0
+            .lock()
+            .map_err(|_| ApiError::internal("currency cache poisoned"))?
+            .get(&loan_id)
+            .copied();
+        if let Some(currency) = known {
+            return Ok(currency);
+        }
+        let currency = app(institution.loan(loan_id))?.principal.currency();
+        let mut cache = self
+            .0
+            .lock()
+            .map_err(|_| ApiError::internal("currency cache poisoned"))?;
+        if cache.len() >= CURRENCY_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(loan_id, currency);
+        Ok(currency)
+    }
 }
 
 fn transaction_created(loan_id: i64, tx: &credgrid_app::TransactionView) -> Response {
@@ -133,8 +162,9 @@ async fn repay(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Re
     let id = ids.id("id")?;
     let (amount, value_date, prepayment) = dto::repayment(req.fields)?;
     let (actor, key) = (req.actor, req.key);
+    let currencies = state.currencies.clone();
     let tx = blocking(&state, move |i| {
-        let amount = amount.money(loan_currency(i, id)?)?;
+        let amount = amount.money(currencies.currency(i, id)?)?;
         app(i.repay(
             actor,
             id,
@@ -197,8 +227,9 @@ async fn charge_fee(
     let id = ids.id("id")?;
     let (amount, reason) = dto::fee(req.fields)?;
     let (actor, key) = (req.actor, req.key);
+    let currencies = state.currencies.clone();
     let tx = blocking(&state, move |i| {
-        let amount = amount.money(loan_currency(i, id)?)?;
+        let amount = amount.money(currencies.currency(i, id)?)?;
         app(i.charge_fee(actor, id, amount, reason, Some(key)))
     })
     .await?;
@@ -217,8 +248,9 @@ async fn recover(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> 
     let id = ids.id("id")?;
     let amount = dto::amount_only(req.fields)?;
     let (actor, key) = (req.actor, req.key);
+    let currencies = state.currencies.clone();
     let tx = blocking(&state, move |i| {
-        let amount = amount.money(loan_currency(i, id)?)?;
+        let amount = amount.money(currencies.currency(i, id)?)?;
         app(i.recover(actor, id, amount, Some(key)))
     })
     .await?;

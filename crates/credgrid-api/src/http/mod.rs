@@ -29,6 +29,7 @@ use credgrid_app::{AppError, Institution};
 use error::{ApiError, code};
 use serde_json::Value;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The prefix of every route.
@@ -36,10 +37,11 @@ pub const PREFIX: &str = "/api/v1";
 /// The largest request body accepted, in bytes.
 pub const BODY_LEN_MAX: usize = 64 * 1024;
 
-/// What every handler shares: the institution.
+/// What every handler shares: the institution and the loan currency cache.
 #[derive(Clone)]
 pub(crate) struct AppState {
     institution: Institution,
+    currencies: Arc<loans::CurrencyCache>,
 }
 
 /// Runs a use case on the blocking pool; a panic inside it is an internal error.
@@ -124,7 +126,10 @@ pub fn router(institution: Institution) -> Router {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LEN_MAX))
-        .with_state(AppState { institution })
+        .with_state(AppState {
+            institution,
+            currencies: Arc::default(),
+        })
 }
 
 async fn unknown_route(method: Method, uri: axum::http::Uri) -> ApiError {
@@ -135,9 +140,34 @@ async fn unknown_route(method: Method, uri: axum::http::Uri) -> ApiError {
     )
 }
 
-async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
-    let detail = format!("{method} is not allowed on {}", uri.path());
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, code::METHOD_NOT_ALLOWED, detail)
+/// 405 with the `Allow` header RFC 9110 §15.5.6 asks for.
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
+    let allowed: Vec<String> = route_table()
+        .into_iter()
+        .filter(|(_, template)| template_matches(template, uri.path()))
+        .map(|(m, _)| m.to_string())
+        .collect();
+    let detail = format!(
+        "{method} is not allowed on {}; allowed: {}",
+        uri.path(),
+        allowed.join(", ")
+    );
+    let mut response =
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, code::METHOD_NOT_ALLOWED, detail).into_response();
+    if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
+/// Whether `path` fits a route template (`{name}` matches any one non-empty segment).
+fn template_matches(template: &str, path: &str) -> bool {
+    let (template, path): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    template.len() == path.len()
+        && template
+            .iter()
+            .zip(&path)
+            .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
 }
 
 /// How the server runs.

@@ -337,49 +337,41 @@ fn names(props: &[(&'static str, Value)]) -> Vec<&'static str> {
     props.iter().map(|(n, _)| *n).collect()
 }
 
-fn view_schemas() -> Vec<(&'static str, Value)> {
-    let s = |t: &str| json!({"type": t});
-    let ns = |t: &str| json!({"type": [t, "null"]});
-    let money_fields = |names: &[&'static str]| names.iter().map(|n| (*n, amount_out())).collect::<Vec<_>>();
+fn typed(kind: &str) -> Value {
+    json!({"type": kind})
+}
+
+fn typed_or_null(kind: &str) -> Value {
+    json!({"type": [kind, "null"]})
+}
+
+fn money_fields(names: &[&'static str]) -> Vec<(&'static str, Value)> {
+    names.iter().map(|n| (*n, amount_out())).collect()
+}
+
+/// A response object: every listed member is always present.
+fn view(props: Vec<(&'static str, Value)>) -> Value {
+    object(&names(&props), props, false)
+}
+
+/// A product as answered: the request's members, all present, plus `id` and `active`.
+fn product_view() -> Value {
     let mut product = new_product_schema();
     product["properties"]["id"] = id();
-    product["properties"]["active"] = s("boolean");
+    product["properties"]["active"] = typed("boolean");
     product["properties"]["installment_multiple"] = nullable(amount_out());
-    product["required"] = json!([
-        "id",
-        "active",
-        "code",
-        "name",
-        "currency",
-        "currency_digits",
-        "amount_min",
-        "amount_max",
-        "installments_min",
-        "installments_max",
-        "installments_default",
-        "annual_rate_min",
-        "annual_rate_max",
-        "annual_rate_default",
-        "method",
-        "every",
-        "unit",
-        "interest_period",
-        "days_in_year",
-        "days_in_month",
-        "rounding_mode",
-        "installment_multiple",
-        "grace_principal_periods",
-        "grace_interest_periods",
-        "penalty_uplift",
-        "compound_interest",
-        "allocation_order",
-        "disbursement_fee_flat",
-        "disbursement_fee_rate"
-    ]);
+    let all: Vec<Value> = product["properties"]
+        .as_object()
+        .map_or(vec![], |p| p.keys().map(|k| json!(k)).collect());
+    product["required"] = Value::Array(all);
     if let Some(map) = product.as_object_mut() {
         map.remove("additionalProperties");
     }
-    let balance_names = [
+    product
+}
+
+fn loan_views() -> Vec<(&'static str, Value)> {
+    let mut balances = money_fields(&[
         "principal_outstanding",
         "principal_overdue",
         "interest_receivable",
@@ -389,14 +381,14 @@ fn view_schemas() -> Vec<(&'static str, Value)> {
         "written_off",
         "provision",
         "total_due_now",
-    ];
-    let mut balances = money_fields(&balance_names);
-    balances.extend([
-        ("days_past_due", s("integer")),
-        ("bucket", s("string")),
-        ("classification", s("string")),
     ]);
-    let installment_money = [
+    balances.extend([
+        ("days_past_due", typed("integer")),
+        ("bucket", typed("string")),
+        ("classification", typed("string")),
+    ]);
+    let mut installment = vec![("n", typed("integer")), ("due_date", date())];
+    installment.extend(money_fields(&[
         "principal",
         "interest",
         "penalty",
@@ -406,33 +398,36 @@ fn view_schemas() -> Vec<(&'static str, Value)> {
         "penalty_paid",
         "fee_paid",
         "outstanding",
-    ];
-    let mut installment = vec![("n", s("integer")), ("due_date", date())];
-    installment.extend(money_fields(&installment_money));
-    let tx_money = ["amount", "principal", "interest", "penalty", "fee"];
+    ]));
     let mut tx = vec![
         ("id", id()),
         ("loan_id", id()),
-        ("kind", s("string")),
-        ("currency", s("string")),
+        ("kind", typed("string")),
+        ("currency", typed("string")),
         ("business_date", date()),
         ("value_date", date()),
-        ("reversed_by_id", ns("integer")),
-        ("reverses_id", ns("integer")),
-        ("journal_entry_id", ns("integer")),
+        ("reversed_by_id", typed_or_null("integer")),
+        ("reverses_id", typed_or_null("integer")),
+        ("journal_entry_id", typed_or_null("integer")),
     ];
-    tx.extend(money_fields(&tx_money));
+    tx.extend(money_fields(&[
+        "amount",
+        "principal",
+        "interest",
+        "penalty",
+        "fee",
+    ]));
     let loan = vec![
         ("id", id()),
         ("client_id", id()),
         ("product_id", id()),
         ("outlet_id", id()),
         ("account_manager_id", id()),
-        ("status", s("string")),
-        ("currency", s("string")),
+        ("status", one_of(dto::LOAN_STATUSES)),
+        ("currency", typed("string")),
         ("principal", amount_out()),
         ("annual_rate", percent_out()),
-        ("installments", s("integer")),
+        ("installments", typed("integer")),
         ("applied_on", date()),
         ("approved_on", nullable(date())),
         ("disbursed_on", nullable(date())),
@@ -440,58 +435,48 @@ fn view_schemas() -> Vec<(&'static str, Value)> {
         ("closed_on", nullable(date())),
         ("balances", schema_ref("LoanBalances")),
     ];
-    let mut loan_required = names(&loan);
-    let mut loan_props = loan.clone();
-    loan_props.push((
+    let required = names(&loan);
+    let mut props = loan;
+    props.push((
         "schedule",
         json!({"type": "array", "items": schema_ref("Installment"),
         "description": "Present on a single loan (not in lists); empty until disbursement."}),
     ));
-    loan_required.retain(|n| *n != "schedule");
     let event = vec![
-        ("seq", s("integer")),
-        ("kind", s("string")),
-        ("from_status", ns("string")),
-        ("to_status", s("string")),
+        ("seq", typed("integer")),
+        ("kind", typed("string")),
+        ("from_status", typed_or_null("string")),
+        ("to_status", typed("string")),
         ("user_id", id()),
         ("business_date", date()),
-        ("reason", ns("string")),
+        ("reason", typed_or_null("string")),
     ];
-    let node = vec![
-        ("id", id()),
-        ("parent_id", ns("integer")),
-        ("kind", s("string")),
-        ("code", s("string")),
-        ("name", s("string")),
-    ];
-    let client = vec![
-        ("id", id()),
-        ("outlet_id", id()),
-        ("kind", s("string")),
-        ("name", s("string")),
-        ("id_country", s("string")),
-        ("id_number", s("string")),
-        ("phone", ns("string")),
-        ("address", ns("string")),
-        ("status", s("string")),
-        ("created_on", date()),
-    ];
+    vec![
+        ("LoanBalances", view(balances)),
+        ("Installment", view(installment)),
+        ("Loan", object(&required, props, false)),
+        ("Transaction", view(tx)),
+        ("LoanEvent", view(event)),
+    ]
+}
+
+fn book_views() -> Vec<(&'static str, Value)> {
     let dates = json!({"type": "array", "items": date()});
     let eod = vec![
         ("dates_closed", dates.clone()),
         ("already_closed", dates),
-        ("loans_processed", s("integer")),
-        ("loans_overdue", s("integer")),
-        ("interest_accrued_minor", s("integer")),
-        ("penalty_accrued_minor", s("integer")),
-        ("provision_charged_minor", s("integer")),
-        ("provision_released_minor", s("integer")),
+        ("loans_processed", typed("integer")),
+        ("loans_overdue", typed("integer")),
+        ("interest_accrued_minor", typed("integer")),
+        ("penalty_accrued_minor", typed("integer")),
+        ("provision_charged_minor", typed("integer")),
+        ("provision_released_minor", typed("integer")),
     ];
     let tb_line = vec![
-        ("account_code", s("string")),
-        ("account_name", s("string")),
-        ("kind", s("string")),
-        ("currency", s("string")),
+        ("account_code", typed("string")),
+        ("account_name", typed("string")),
+        ("kind", typed("string")),
+        ("currency", typed("string")),
         ("debit", amount_out()),
         ("credit", amount_out()),
         ("balance", amount_out()),
@@ -505,75 +490,94 @@ fn view_schemas() -> Vec<(&'static str, Value)> {
         ),
         ("total_debit", amount_out()),
         ("total_credit", amount_out()),
-        ("balanced", s("boolean")),
+        ("balanced", typed("boolean")),
+    ];
+    let row = vec![
+        ("n", typed("integer")),
+        ("period_start", date()),
+        ("due_date", date()),
+        ("days", typed("integer")),
+        ("principal", amount_out()),
+        ("interest", amount_out()),
+        ("total", amount_out()),
+        ("outstanding", amount_out()),
+    ];
+    let totals = view(vec![
+        ("principal", amount_out()),
+        ("interest", amount_out()),
+        ("total", amount_out()),
+    ]);
+    let schedule = vec![
+        ("currency", typed("string")),
+        (
+            "installments",
+            json!({"type": "array", "items": schema_ref("ScheduleRow")}),
+        ),
+        ("totals", totals),
+    ];
+    vec![
+        ("EodSummary", view(eod)),
+        ("TrialBalanceLine", view(tb_line)),
+        ("TrialBalance", view(tb)),
+        ("ScheduleRow", view(row)),
+        ("Schedule", view(schedule)),
+    ]
+}
+
+fn view_schemas() -> Vec<(&'static str, Value)> {
+    let node = vec![
+        ("id", id()),
+        ("parent_id", typed_or_null("integer")),
+        ("kind", typed("string")),
+        ("code", typed("string")),
+        ("name", typed("string")),
+    ];
+    let client = vec![
+        ("id", id()),
+        ("outlet_id", id()),
+        ("kind", typed("string")),
+        ("name", typed("string")),
+        ("id_country", typed("string")),
+        ("id_number", typed("string")),
+        ("phone", typed_or_null("string")),
+        ("address", typed_or_null("string")),
+        ("status", typed("string")),
+        ("created_on", date()),
     ];
     let problem = vec![
         ("type", json!({"type": "string", "format": "uri"})),
-        ("title", s("string")),
-        ("status", s("integer")),
-        ("detail", s("string")),
+        ("title", typed("string")),
+        ("status", typed("integer")),
+        ("detail", typed("string")),
         (
             "field",
             json!({"type": "string", "description": "The field, parameter or header at fault."}),
         ),
     ];
-    let closed_view = |props: Vec<(&'static str, Value)>| object(&names(&props), props, false);
-    vec![
-        ("Node", closed_view(node)),
-        ("Client", closed_view(client)),
-        ("Product", product),
-        ("LoanBalances", closed_view(balances)),
-        ("Installment", closed_view(installment)),
-        ("Loan", object(&loan_required, loan_props, false)),
-        ("Transaction", closed_view(tx)),
-        ("LoanEvent", closed_view(event)),
-        ("EodSummary", closed_view(eod)),
-        ("TrialBalanceLine", closed_view(tb_line)),
-        ("TrialBalance", closed_view(tb)),
-        ("BusinessDate", closed_view(vec![("business_date", date())])),
+    let mut views = vec![
+        ("Node", view(node)),
+        ("Client", view(client)),
+        ("Product", product_view()),
+        ("BusinessDate", view(vec![("business_date", date())])),
         (
             "Health",
-            closed_view(vec![("status", s("string")), ("business_date", date())]),
-        ),
-        (
-            "ScheduleRow",
-            closed_view(vec![
-                ("n", s("integer")),
-                ("period_start", date()),
-                ("due_date", date()),
-                ("days", s("integer")),
-                ("principal", amount_out()),
-                ("interest", amount_out()),
-                ("total", amount_out()),
-                ("outstanding", amount_out()),
-            ]),
-        ),
-        (
-            "Schedule",
-            closed_view(vec![
-                ("currency", s("string")),
-                (
-                    "installments",
-                    json!({"type": "array", "items": schema_ref("ScheduleRow")}),
-                ),
-                (
-                    "totals",
-                    closed_view(vec![
-                        ("principal", amount_out()),
-                        ("interest", amount_out()),
-                        ("total", amount_out()),
-                    ]),
-                ),
-            ]),
+            view(vec![("status", typed("string")), ("business_date", date())]),
         ),
         ("Problem", object(&["type", "title", "status"], problem, false)),
-        ("NodePage", page("Node")),
-        ("ClientPage", page("Client")),
-        ("ProductPage", page("Product")),
-        ("LoanPage", page("Loan")),
-        ("TransactionPage", page("Transaction")),
-        ("LoanEventPage", page("LoanEvent")),
-    ]
+    ];
+    views.extend(loan_views());
+    views.extend(book_views());
+    for (page_name, item) in [
+        ("NodePage", "Node"),
+        ("ClientPage", "Client"),
+        ("ProductPage", "Product"),
+        ("LoanPage", "Loan"),
+        ("TransactionPage", "Transaction"),
+        ("LoanEventPage", "LoanEvent"),
+    ] {
+        views.push((page_name, page(item)));
+    }
+    views
 }
 
 /// One operation of the API.

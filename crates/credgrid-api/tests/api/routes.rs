@@ -63,12 +63,36 @@ async fn unknown_routes_and_methods_are_problems() {
         (Method::GET, "/api/v1/eod"),
     ] {
         let reply = app.send(method.clone(), path, &[], None).await;
+        assert!(reply.headers.contains_key("allow"), "405 without Allow on {path}");
         assert_eq!(
             reply.problem(405, path)["type"],
             "https://credgrid.dev/problems/method-not-allowed",
             "{method}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_allow_header_lists_the_methods_of_the_route() {
+    let app = TestApp::new("allow");
+    let reply = app.send(Method::DELETE, "/api/v1/loans", &[], None).await;
+    reply.problem(405, "DELETE /loans");
+    assert_eq!(reply.headers["allow"], "POST, GET");
+}
+
+#[tokio::test]
+async fn an_unknown_acting_user_is_refused() {
+    let app = TestApp::new("user");
+    let body = serde_json::json!({"parent_id": 1, "kind": "branch", "code": "B", "name": "B"}).to_string();
+    let reply = app
+        .send(
+            Method::POST,
+            "/api/v1/nodes",
+            &[("X-Credgrid-User", "424242")],
+            Some(&body),
+        )
+        .await;
+    crate::helpers::assert_problem(&reply, "unknown user");
 }
 
 #[test]

@@ -267,7 +267,7 @@ pub fn default_permissions(role: Role) -> Vec<Permission> {
             P::LoanDisburse,
             P::RepaymentPost,
         ],
-        Role::LobbyManager => &[P::LoanApply],
+        Role::LobbyManager => &[P::LoanApply, P::Step(Step::Application)],
         Role::Collector => &[P::Step(Step::UseOfFundsMonitoring)],
         Role::BranchManager => &[
             P::Step(Step::Approval),

@@ -2,7 +2,7 @@
 
 use super::{ACTOR, Action, Behaviour, Paid, Simulation, WRITE_OFF_DAYS_PAST_DUE};
 use chrono::{Days, NaiveDate};
-use credgrid_app::{AppError, LoanBalances, LoanView, Repayment, TransactionView};
+use credgrid_app::{AppError, InstallmentView, LoanBalances, LoanView, Repayment, TransactionView};
 use credgrid_core::Money;
 
 /// The reason written on the reversal of the repayment keyed twice.
@@ -27,10 +27,14 @@ impl Simulation<'_> {
         if let Behaviour::Defaulter { after } = borrower.behaviour
             && borrower.payments >= after
         {
-            self.default(&loan);
+            self.default(loan_id, &unpaid_installments(&loan)?);
             return Ok(());
         }
-        let (amount, paid) = self.amount_to_pay(borrower, &loan, today)?;
+        let unpaid = unpaid_installments(&loan)?;
+        let (wanted, paid) = self.amount_to_pay(borrower, &loan, &unpaid, today)?;
+        // No one hands over more than the loan owes (an installment paid
+        // early can ask more interest than has accrued so far).
+        let amount = wanted.min(payoff(&loan.balances)?).map_err(|e| AppError::Internal(e.to_string()))?;
         if amount.is_positive() {
             let repayment = Repayment {
                 amount,
@@ -42,10 +46,10 @@ impl Simulation<'_> {
                 borrower.payments += 1;
                 self.borrowers.insert(loan_id, borrower);
                 self.count(paid);
-                self.maybe_key_it_twice(&loan, &transaction, paid, today)?;
+                self.maybe_key_it_twice(loan_id, unpaid.len(), &transaction, paid, today)?;
             }
         }
-        self.plan_next_visit(loan_id, borrower.behaviour, &loan, paid, amount, today);
+        self.plan_next_visit(loan_id, borrower.behaviour, &unpaid, paid, amount, today);
         Ok(())
     }
 
@@ -54,10 +58,11 @@ impl Simulation<'_> {
         &mut self,
         borrower: super::Borrower,
         loan: &LoanView,
+        unpaid: &[Unpaid],
         today: NaiveDate,
     ) -> Result<(Money, Paid), AppError> {
         let due = loan.balances.total_due_now;
-        let next_unpaid = loan.schedule.iter().find(|i| i.outstanding.is_positive());
+        let next_unpaid = unpaid.first();
         let late = next_unpaid.is_some_and(|i| i.due_date < today);
         let plain = if late { Paid::Late } else { Paid::Due };
         Ok(match borrower.behaviour {
@@ -69,7 +74,7 @@ impl Simulation<'_> {
                 (share(due, percent)?, Paid::Partial)
             }
             Behaviour::Early { .. } if !due.is_positive() => match next_unpaid {
-                Some(installment) => (installment.outstanding, Paid::Early(installment.due_date)),
+                Some(installment) => (installment.amount, Paid::Early(installment.due_date)),
                 None => (due, plain),
             },
             _ => (due, plain),
@@ -94,7 +99,7 @@ impl Simulation<'_> {
         &mut self,
         loan_id: i64,
         behaviour: Behaviour,
-        loan: &LoanView,
+        unpaid: &[Unpaid],
         paid: Paid,
         amount: Money,
         today: NaiveDate,
@@ -103,10 +108,7 @@ impl Simulation<'_> {
             Paid::Early(due) => due,
             _ => today,
         };
-        let next_due = loan
-            .schedule
-            .iter()
-            .find(|i| i.due_date > after && i.outstanding.is_positive());
+        let next_due = unpaid.iter().find(|i| i.due_date > after);
         let visit = match next_due {
             Some(installment) => self.visit_date(behaviour, installment.due_date, today),
             None if amount.is_positive() => today + Days::new(14),
@@ -117,18 +119,15 @@ impl Simulation<'_> {
 
     /// The borrower stops paying. The first few defaulters whose arrears
     /// will pass 180 days within the year are planned for write-off.
-    fn default(&mut self, loan: &LoanView) {
+    fn default(&mut self, loan_id: i64, unpaid: &[Unpaid]) {
         self.tally.defaulted += 1;
-        let first_missed = loan
-            .schedule
-            .iter()
-            .find(|i| i.outstanding.is_positive())
-            .map(|i| i.due_date);
-        let Some(first_missed) = first_missed else { return };
+        let Some(first_missed) = unpaid.first().map(|i| i.due_date) else {
+            return;
+        };
         let review = first_missed + Days::new(u64::from(WRITE_OFF_DAYS_PAST_DUE) + 5);
         if self.write_offs_left > 0 && review < self.scenario.end {
             self.write_offs_left -= 1;
-            self.schedule(review, Action::WriteOff { loan_id: loan.id });
+            self.schedule(review, Action::WriteOff { loan_id });
         }
     }
 
@@ -173,16 +172,12 @@ impl Simulation<'_> {
     /// duplicate is reversed the next business date.
     fn maybe_key_it_twice(
         &mut self,
-        loan: &LoanView,
+        loan_id: i64,
+        unpaid: usize,
         first: &TransactionView,
         paid: Paid,
         today: NaiveDate,
     ) -> Result<(), AppError> {
-        let unpaid = loan
-            .schedule
-            .iter()
-            .filter(|i| i.outstanding.is_positive())
-            .count();
         let mistake_from = self.scenario.start + Days::new(MISTAKE_AFTER_DAYS);
         if !self.mistaken_repayment_pending || paid != Paid::Due || unpaid < 3 || today < mistake_from {
             return Ok(());
@@ -193,14 +188,14 @@ impl Simulation<'_> {
             value_date: None,
             prepayment: None,
         };
-        let result = self.institution.repay(ACTOR, loan.id, repayment, None);
-        if let Some(duplicate) = self.absorb(loan.id, result)? {
+        let result = self.institution.repay(ACTOR, loan_id, repayment, None);
+        if let Some(duplicate) = self.absorb(loan_id, result)? {
             self.tally.repayments += 1;
             let next_day = today + Days::new(1);
             self.schedule(
                 next_day,
                 Action::Reverse {
-                    loan_id: loan.id,
+                    loan_id,
                     transaction_id: duplicate.id,
                 },
             );
@@ -226,6 +221,7 @@ impl Simulation<'_> {
             Ok(value) => Ok(Some(value)),
             Err(error @ AppError::Internal(_)) => Err(error),
             Err(refusal) => {
+                eprintln!("DEBUGREFUSAL {loan_id}: {refusal}");
                 self.tally.refused += 1;
                 if self.tally.first_refusal.is_none() {
                     self.tally.first_refusal = Some(format!("loan {loan_id}: {refusal}"));
@@ -250,6 +246,45 @@ pub(super) fn share(amount: Money, percent: u64) -> Result<Money, AppError> {
         part.min(amount.minor()).max(i64::from(amount.is_positive()))
     };
     Ok(Money::from_minor(minor, amount.currency()))
+}
+
+/// An installment with something still to pay: its due date and how much.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Unpaid {
+    pub(super) due_date: NaiveDate,
+    pub(super) amount: Money,
+}
+
+/// The installments not yet fully paid, oldest first: what each part
+/// (principal, interest, penalty, fee) asks minus what was paid of it.
+pub(super) fn unpaid_installments(loan: &LoanView) -> Result<Vec<Unpaid>, AppError> {
+    unpaid_of(&loan.schedule)
+}
+
+fn unpaid_of(schedule: &[InstallmentView]) -> Result<Vec<Unpaid>, AppError> {
+    let overflow = |_| AppError::Internal("amount overflow in the demo".into());
+    let mut unpaid = Vec::new();
+    for i in schedule {
+        let parts = [
+            (i.principal, i.principal_paid),
+            (i.interest, i.interest_paid),
+            (i.penalty, i.penalty_paid),
+            (i.fee, i.fee_paid),
+        ];
+        let mut amount = Money::zero(i.principal.currency());
+        for (asked, paid) in parts {
+            amount = amount
+                .checked_add(asked.checked_sub(paid).map_err(overflow)?)
+                .map_err(overflow)?;
+        }
+        if amount.is_positive() {
+            unpaid.push(Unpaid {
+                due_date: i.due_date,
+                amount,
+            });
+        }
+    }
+    Ok(unpaid)
 }
 
 /// Everything the borrower owes today: principal, interest, penalty and fees.
@@ -287,6 +322,40 @@ mod tests {
             assert_eq!(part, expected, "{percent} % of {amount}");
             assert!(part <= amount);
         }
+    }
+
+    fn installment(n: u32, due_day: u32, asked: (i64, i64), paid: (i64, i64)) -> InstallmentView {
+        InstallmentView {
+            n,
+            due_date: NaiveDate::from_ymd_opt(2026, 3, due_day).unwrap_or_default(),
+            principal: cny(asked.0),
+            interest: cny(asked.1),
+            penalty: cny(0),
+            fee: cny(0),
+            principal_paid: cny(paid.0),
+            interest_paid: cny(paid.1),
+            penalty_paid: cny(0),
+            fee_paid: cny(0),
+            // The balance after the installment: not what is unpaid of it.
+            outstanding: cny(1_000_000),
+        }
+    }
+
+    #[test]
+    fn unpaid_installments_are_what_each_row_asks_minus_what_was_paid_of_it() {
+        // Row 1 paid in full; row 2 paid 4,000.00 of its principal and all its
+        // interest; row 3 untouched. By hand: 6,000.00 and 10,600.00 remain.
+        let rows = [
+            installment(1, 1, (1_000_000, 80_000), (1_000_000, 80_000)),
+            installment(2, 2, (1_000_000, 70_000), (400_000, 70_000)),
+            installment(3, 3, (1_000_000, 60_000), (0, 0)),
+        ];
+        let unpaid = unpaid_of(&rows).unwrap_or_default();
+        let found: Vec<(NaiveDate, i64)> = unpaid.iter().map(|u| (u.due_date, u.amount.minor())).collect();
+        assert_eq!(
+            found,
+            vec![(rows[1].due_date, 600_000), (rows[2].due_date, 1_060_000)]
+        );
     }
 
     #[test]

@@ -1,0 +1,204 @@
+//! The staff web application: server-rendered pages (askama) over the use
+//! cases, in Chinese, Spanish and English, with htmx for partial updates.
+//!
+//! Every page works without JavaScript; htmx only swaps search results in
+//! place. Every label goes through the translation catalogue (`ui.*` keys),
+//! every amount and date through [`locale::Tr`]. A refused action shows the
+//! translated title of its `AppError::code()` and a detail naming the field,
+//! never a stack trace. Who is acting comes from [`session`] (a stand-in for
+//! the real login of issue 4).
+
+mod assets;
+mod clients;
+mod dashboard;
+mod eod;
+mod form;
+mod ledger;
+mod loan_actions;
+mod loans;
+pub(crate) mod locale;
+mod notice;
+mod portfolio;
+mod products;
+pub mod session;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use credgrid_app::{Actor, AppError, Institution};
+use locale::{LANG_COOKIE, Tr, negotiate};
+pub(crate) use notice::Notice;
+
+/// What every page handler shares.
+#[derive(Clone)]
+pub(crate) struct UiState {
+    pub(crate) institution: Institution,
+}
+
+/// The web application's routes, to be merged at `/` next to the API.
+/// It has no fallback, so it merges with a router that has one.
+pub fn ui_router(institution: Institution) -> Router {
+    Router::new()
+        .route("/", get(dashboard::page))
+        .route("/static/{file}", get(assets::file))
+        .route("/lang", get(session::switch_language))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/clients", get(clients::list).post(clients::register))
+        .route("/clients/new", get(clients::new_form))
+        .route("/clients/{id}", get(clients::show))
+        .route("/products", get(products::list))
+        .route("/products/{id}", get(products::show))
+        .route("/loans", get(loans::list).post(loans::apply))
+        .route("/loans/new", get(loans::new_form))
+        .route("/loans/{id}", get(loans::show))
+        .route("/loans/{id}/{action}", post(loan_actions::act))
+        .route("/ledger", get(ledger::trial_balance))
+        .route("/eod", get(eod::status).post(eod::run))
+        .route("/portfolio", get(portfolio::page))
+        .route("/portfolio.csv", get(portfolio::csv))
+        .with_state(UiState { institution })
+}
+
+/// The request as a page sees it: language, acting user, path.
+#[derive(Clone, Debug)]
+pub(crate) struct Ctx {
+    pub(crate) tr: Tr,
+    pub(crate) actor: Option<Actor>,
+    /// Path and query of the request, for the language switch to come back to.
+    pub(crate) path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let headers = &parts.headers;
+        let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        let locale = negotiate(cookie(headers, LANG_COOKIE).as_deref(), accept);
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
+        Ok(Ctx {
+            tr: Tr { locale },
+            actor: session::actor(headers),
+            path,
+        })
+    }
+}
+
+impl Ctx {
+    /// The acting user, or a redirect to the page that chooses one.
+    pub(crate) fn require_actor(&self) -> Result<Actor, Response> {
+        self.actor.ok_or_else(|| Redirect::to("/login").into_response())
+    }
+
+    /// The frame of a page: navigation, language switch, user, notice.
+    pub(crate) fn chrome(&self, nav: &'static str, business_date: Option<chrono::NaiveDate>) -> Chrome {
+        Chrome {
+            tr: self.tr,
+            user: self.actor.map(|a| a.user_id),
+            nav,
+            back: self.path.clone(),
+            business_date: business_date.map(|d| self.tr.date(d)).unwrap_or_default(),
+            notice: None,
+        }
+    }
+}
+
+/// A cookie's value from the request headers.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The frame every page template extends (`base.html`).
+#[derive(Clone, Debug)]
+pub(crate) struct Chrome {
+    pub(crate) tr: Tr,
+    pub(crate) user: Option<i64>,
+    /// The navigation entry that is current.
+    pub(crate) nav: &'static str,
+    /// Where the language switch returns to.
+    pub(crate) back: String,
+    pub(crate) business_date: String,
+    pub(crate) notice: Option<Notice>,
+}
+
+impl Chrome {
+    pub(crate) fn t(&self, key: &str) -> String {
+        self.tr.t(key)
+    }
+
+    /// `aria-current="page"` for the current navigation entry.
+    pub(crate) fn current(&self, nav: &str) -> &'static str {
+        if self.nav == nav { "page" } else { "false" }
+    }
+
+    /// "Acting as user #1".
+    pub(crate) fn acting_as(&self) -> String {
+        let user = self.user.map(|u| u.to_string()).unwrap_or_default();
+        self.tr.ta("ui.acting_as", &[("user", &user)])
+    }
+
+    pub(crate) fn with_notice(mut self, notice: Option<Notice>) -> Chrome {
+        self.notice = notice;
+        self
+    }
+}
+
+/// Runs a use case on the blocking pool (each command waits for a durable commit).
+pub(crate) async fn blocking<T, F>(state: &UiState, job: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Institution) -> Result<T, AppError> + Send + 'static,
+{
+    let institution = state.institution.clone();
+    tokio::task::spawn_blocking(move || job(&institution))
+        .await
+        .unwrap_or_else(|join| Err(AppError::Internal(format!("use case failed: {join}"))))
+}
+
+/// Renders a template as an HTML page with `status`.
+pub(crate) fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            eprintln!("ui: template failed: {error}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be drawn.").into_response()
+        }
+    }
+}
+
+/// A page that only says why an action or a lookup was refused.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+}
+
+/// The page for a refusal: the translated title and the detail naming the field.
+pub(crate) fn failure(ctx: &Ctx, nav: &'static str, error: &AppError) -> Response {
+    let notice = Notice::of_error(ctx.tr, error);
+    let status = notice::status_of(error);
+    let page = ErrorPage {
+        c: ctx.chrome(nav, None).with_notice(Some(notice)),
+    };
+    render(status, &page)
+}
+
+/// 303 to `location` (after a POST, so a reload does not repeat it).
+pub(crate) fn see_other(location: &str) -> Response {
+    Redirect::to(location).into_response()
+}
