@@ -3,3 +3,4 @@ pub mod dto;
 pub mod http;
 pub mod report_doc;
 pub mod schedule_doc;
+pub mod ui;

@@ -10,6 +10,9 @@
 //! there (e.g. from `credgrid generate`) is copied to the temp file and
 //! closed as it is, so repeated runs measure the end of day alone.
 //!
+//! `CREDGRID_BENCH_NO_CHECK=1` leaves out the timing of `check` (to profile
+//! the end of day alone).
+//!
 //! Compare with `../shared/bench/sqlite_reference.sh 1000000` run just
 //! before on the same machine (the floor: one insert and one update of a
 //! million loan-sized rows). Results go to docs/benchmarks.md.
@@ -88,7 +91,10 @@ fn run(db: &Path, loans: u64) {
     assert_eq!(summary.dates_closed, [date], "one business day closed");
     assert_eq!(summary.loans_processed, loans, "every active loan processed once");
     report("eod", summary.loans_processed, elapsed);
-    let chunks = chunks_done.into_inner().unwrap_or_else(|p| p.into_inner()).unwrap_or(elapsed);
+    let chunks = chunks_done
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .unwrap_or(elapsed);
     println!(
         "  loan chunks: {} ms, final write (GL posting, next date): {} ms",
         chunks.as_millis(),
@@ -100,6 +106,10 @@ fn run(db: &Path, loans: u64) {
     );
     println!("  db size after eod: {} MiB", db_mib(db));
 
+    if std::env::var_os("CREDGRID_BENCH_NO_CHECK").is_some() {
+        println!("peak RSS (VmHWM): {} MiB", peak_rss_kib() / 1024);
+        return;
+    }
     let started = Instant::now();
     let check = institution.check().expect("check");
     report("check", check.loans_checked, started.elapsed());

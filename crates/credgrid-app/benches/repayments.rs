@@ -7,15 +7,30 @@ use credgrid_core::{Currency, Money};
 use std::time::Instant;
 
 fn main() {
-    let loans: u64 = std::env::var("CREDGRID_BENCH_LOANS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
-    let threads: u64 = std::env::var("CREDGRID_BENCH_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(64);
+    let loans: u64 = std::env::var("CREDGRID_BENCH_LOANS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let threads: u64 = std::env::var("CREDGRID_BENCH_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64);
     let per_thread: u64 = 300;
     let dir = std::env::temp_dir().join(format!("credgrid-bench-repay-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
     let inst = Institution::open(&dir.join("bench.db"), today).unwrap();
     let admin = Actor { user_id: 1 };
-    inst.generate_portfolio(admin, PortfolioSpec { loans, seed: 1, outlets: 8 }, &|_, _| {}).unwrap();
+    inst.generate_portfolio(
+        admin,
+        PortfolioSpec {
+            loans,
+            seed: 1,
+            outlets: 8,
+        },
+        &|_, _| {},
+    )
+    .unwrap();
     let start = Instant::now();
     std::thread::scope(|s| {
         for t in 0..threads {
@@ -23,8 +38,15 @@ fn main() {
             s.spawn(move || {
                 for i in 0..per_thread {
                     let loan = 1 + (t * per_thread + i) % loans;
-                    let key = IdempotencyKey { key: format!("{t}-{i}"), request_hash: "h".into() };
-                    let r = Repayment { amount: Money::from_minor(100, Currency::CNY), value_date: None, prepayment: None };
+                    let key = IdempotencyKey {
+                        key: format!("{t}-{i}"),
+                        request_hash: "h".into(),
+                    };
+                    let r = Repayment {
+                        amount: Money::from_minor(100, Currency::CNY),
+                        value_date: None,
+                        prepayment: None,
+                    };
                     inst.repay(admin, loan as i64, r, Some(key)).unwrap();
                 }
             });

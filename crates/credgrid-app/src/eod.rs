@@ -24,7 +24,7 @@ use credgrid_store::{DailyLoanRow, DailyTotalsRow, DailyUpdate, NewJournalEntry,
 use std::collections::HashMap;
 
 /// Loans per durable write during the end of day.
-pub(crate) const EOD_CHUNK_LOANS: u32 = 5_000;
+pub(crate) const EOD_CHUNK_LOANS: u32 = 50_000;
 /// The most business dates one run may close (a guard against a typo'd date).
 pub(crate) const EOD_DAYS_MAX: i64 = 3_660;
 
@@ -53,7 +53,7 @@ impl Institution {
         }
         let mut date = first;
         while date <= through {
-            self.close_day(date, progress, &mut summary)?;
+            self.close_day(actor, date, progress, &mut summary)?;
             summary.dates_closed.push(date);
             date = self.business_date()?;
         }
@@ -62,6 +62,7 @@ impl Institution {
 
     fn close_day(
         &self,
+        actor: Actor,
         date: NaiveDate,
         progress: ProgressFn<'_>,
         summary: &mut EodSummary,
@@ -88,7 +89,7 @@ impl Institution {
             done += count;
             progress(done.min(total), total);
         }
-        let day = self.write(move |tx, _| finish_day(tx, date))?;
+        let day = self.write(move |tx, _| finish_day(tx, date, actor))?;
         progress(total, total);
         summary.loans_processed += day.loans;
         summary.loans_overdue += day.overdue;
@@ -227,7 +228,7 @@ struct DayTotals {
 
 /// Posts the day's GL entries from the detail rows, marks the day done and
 /// opens the next business date — one durable write.
-fn finish_day(tx: &mut WriteTx<'_>, date: NaiveDate) -> Result<DayTotals, AppError> {
+fn finish_day(tx: &mut WriteTx<'_>, date: NaiveDate, actor: Actor) -> Result<DayTotals, AppError> {
     let mut day = DayTotals::default();
     let mut products: HashMap<i64, ProductRules> = HashMap::new();
     for totals in tx.daily_totals(date)? {
@@ -265,6 +266,15 @@ fn finish_day(tx: &mut WriteTx<'_>, date: NaiveDate) -> Result<DayTotals, AppErr
         day.loans, day.overdue, day.interest, day.penalty, day.charged, day.released
     );
     tx.finish_eod_run(date, &text)?;
+    crate::audit::record(
+        tx,
+        actor,
+        "eod.close",
+        "business_date",
+        date,
+        Some(text.clone()),
+        None,
+    )?;
     let next = date
         .succ_opt()
         .ok_or_else(|| AppError::invalid("through", "is at the end of the calendar"))?;

@@ -198,6 +198,15 @@ fn write_chunk(tx: &mut WriteTx<'_>, setup: &Setup, first: u64, count: u64) -> R
         a.penalty += accrual.1;
         principal_total += principal;
     }
+    crate::audit::record(
+        tx,
+        setup.actor,
+        "portfolio.generate",
+        "loan",
+        format!("{first}+{count}"),
+        None,
+        None,
+    )?;
     for ((outlet, product_index), a) in accrued {
         post_accrued(tx, setup, outlet, product_index, &a)?;
     }

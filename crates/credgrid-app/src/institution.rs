@@ -50,7 +50,11 @@ impl Institution {
         let classifier = Classifier::new(ClassificationConfig::default())
             .map_err(|e| AppError::Internal(format!("classification defaults: {e}")))?;
         let institution = Institution {
-            inner: Arc::new(Inner { store, classifier, products: Default::default() }),
+            inner: Arc::new(Inner {
+                store,
+                classifier,
+                products: Default::default(),
+            }),
         };
         institution.bootstrap(initial_date)?;
         Ok(institution)
@@ -82,7 +86,9 @@ impl Institution {
         f: impl FnOnce(&mut WriteTx<'_>, &Inner) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
         let inner = Arc::clone(&self.inner);
-        self.inner.store.write(move |tx| with_current(&inner, || f(tx, &inner)))
+        self.inner
+            .store
+            .write(move |tx| with_current(&inner, || f(tx, &inner)))
     }
 
     pub fn business_date(&self) -> Result<NaiveDate, AppError> {
@@ -132,6 +138,15 @@ impl Institution {
                 ));
             }
             let id = tx.insert_org_node(Some(parent_id), &kind, &code, &name)?;
+            crate::audit::record(
+                tx,
+                actor,
+                "node.create",
+                "node",
+                id,
+                Some(format!("kind={kind} code={code}")),
+                None,
+            )?;
             Ok(node_view(tx.org_node(id)?))
         })
     }
@@ -148,6 +163,7 @@ impl Institution {
             require_outlet(tx, new.outlet_id, "outlet_id")?;
             let created_on = business_date(tx)?;
             let id = tx.insert_client(&NewClientRow { created_on, ..new })?;
+            crate::audit::record(tx, actor, "client.create", "client", id, None, None)?;
             Ok(client_view(tx.client(id)?))
         })
     }
@@ -179,6 +195,15 @@ impl Institution {
             require_user(tx, actor)?;
             let row = product_row(&product, business_date(tx)?)?;
             let id = tx.insert_product(&row)?;
+            crate::audit::record(
+                tx,
+                actor,
+                "product.create",
+                "product",
+                id,
+                Some(format!("code={}", row.code)),
+                None,
+            )?;
             product_view(&tx.product(id)?)
         })
     }
@@ -289,7 +314,12 @@ pub(crate) fn product_rules(r: &ReadTx<'_>, product_id: i64) -> Result<Arc<Produ
         let Some(inner) = cache.as_ref() else {
             return Ok(Arc::new(ProductRules::from_row(&r.product(product_id)?)?));
         };
-        if let Some(rules) = inner.products.read().ok().and_then(|m| m.get(&product_id).cloned()) {
+        if let Some(rules) = inner
+            .products
+            .read()
+            .ok()
+            .and_then(|m| m.get(&product_id).cloned())
+        {
             return Ok(rules);
         }
         let rules = Arc::new(ProductRules::from_row(&r.product(product_id)?)?);

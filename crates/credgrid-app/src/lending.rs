@@ -178,6 +178,15 @@ fn parts_of_row(t: &LoanTransactionRow, currency: Currency) -> RepaymentParts {
     }
 }
 
+/// The audit action of a decision on an application.
+fn action_name(to: &str) -> &'static str {
+    match to {
+        "approved" => "loan.approve",
+        "rejected" => "loan.reject",
+        _ => "loan.withdraw",
+    }
+}
+
 fn parse_prepayment(text: Option<&str>) -> Result<Prepayment, AppError> {
     match text {
         None | Some("shorten_term") => Ok(Prepayment::ShortenTerm),
@@ -355,6 +364,15 @@ impl Institution {
                 })?;
             }
             let id = tx.insert_loan(&row)?;
+            crate::audit::record(
+                tx,
+                actor,
+                "loan.apply",
+                "loan",
+                id,
+                Some(format!("principal={}", application.principal.to_major_string())),
+                None,
+            )?;
             tx.insert_loan_event(id, "applied", None, "application", actor.user_id, date, None)?;
             Ok(id)
         })?;
@@ -396,6 +414,15 @@ impl Institution {
             if to == "approved" {
                 row.approved_on = Some(date);
             }
+            crate::audit::record(
+                tx,
+                actor,
+                action_name(to),
+                "loan",
+                loan_id,
+                Some(format!("status={to}")),
+                reason.as_deref(),
+            )?;
             transition(tx, &mut row, to, actor, date, reason.as_deref())?;
             save(tx, &row)
         })?;
@@ -420,6 +447,15 @@ impl Institution {
                 return Err(invalid_state(&row, "disbursement"));
             }
             disburse_row(tx, row, actor)?;
+            crate::audit::record(
+                tx,
+                actor,
+                "loan.disburse",
+                "loan",
+                loan_id,
+                Some("status=disbursed".into()),
+                None,
+            )?;
             remember(tx, actor, &key, "loan", loan_id)
         })?;
         self.loan(loan_id)
@@ -524,6 +560,18 @@ impl Institution {
             } else {
                 repay_back_dated(tx, loan, repayment.amount, prepayment, value_date, actor, date)?
             };
+            crate::audit::record(
+                tx,
+                actor,
+                "loan.repay",
+                "loan",
+                loan_id,
+                Some(format!(
+                    "transaction={id} amount={}",
+                    repayment.amount.to_major_string()
+                )),
+                None,
+            )?;
             remember(tx, actor, &key, "transaction", id)?;
             transaction_of(tx, id)
         })
@@ -545,6 +593,15 @@ impl Institution {
                 return transaction_of(tx, id);
             }
             let id = reverse_transaction(tx, loan_id, transaction_id, &reason, actor)?;
+            crate::audit::record(
+                tx,
+                actor,
+                "loan.reverse",
+                "loan",
+                loan_id,
+                Some(format!("transaction={id} reverses={transaction_id}")),
+                Some(&reason),
+            )?;
             remember(tx, actor, &key, "transaction", id)?;
             transaction_of(tx, id)
         })
@@ -588,7 +645,7 @@ impl Institution {
                 &loan.row,
                 date,
                 PostingEvent::FeeCharge.code(),
-                reason,
+                reason.clone(),
                 &entry,
                 None,
             )?;
@@ -613,6 +670,15 @@ impl Institution {
             )?;
             store_position(&mut loan.row, &loan.position);
             save(tx, &loan.row)?;
+            crate::audit::record(
+                tx,
+                actor,
+                "loan.fee",
+                "loan",
+                loan_id,
+                Some(format!("transaction={id} amount={}", amount.to_major_string())),
+                Some(&reason),
+            )?;
             remember(tx, actor, &key, "transaction", id)?;
             transaction_of(tx, id)
         })
@@ -636,6 +702,15 @@ impl Institution {
                 return Err(invalid_state(&row, "write-off"));
             }
             let id = write_off_loan(tx, load_serviced(tx, row)?, &reason, actor)?;
+            crate::audit::record(
+                tx,
+                actor,
+                "loan.write_off",
+                "loan",
+                loan_id,
+                Some(format!("transaction={id}")),
+                Some(&reason),
+            )?;
             remember(tx, actor, &key, "transaction", id)?;
             transaction_of(tx, id)
         })
@@ -702,6 +777,15 @@ impl Institution {
             )?;
             store_position(&mut loan.row, &loan.position);
             save(tx, &loan.row)?;
+            crate::audit::record(
+                tx,
+                actor,
+                "loan.recover",
+                "loan",
+                loan_id,
+                Some(format!("transaction={id} amount={}", amount.to_major_string())),
+                None,
+            )?;
             remember(tx, actor, &key, "transaction", id)?;
             transaction_of(tx, id)
         })

@@ -4,6 +4,7 @@
 //! transaction (group-committed: acknowledged only once durable). Commands are
 //! dated by the institution's business date, never the wall clock.
 
+mod audit;
 mod books;
 mod codec;
 mod eod;

@@ -374,3 +374,19 @@ pub struct CheckReport {
     /// Empty when every invariant holds; otherwise the violations, first first.
     pub violations: Vec<String>,
 }
+
+/// What `verify_audit` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditVerification {
+    /// Records that verified before the first break (all of them if none).
+    pub records: u64,
+    /// The last verified record's seq and hash (keep it elsewhere to detect
+    /// a removed or rewritten tail later).
+    pub head_seq: u64,
+    pub head_hash: String,
+    /// The first broken record, described; `None` when the chain holds.
+    pub first_break: Option<String>,
+    pub break_seq: Option<u64>,
+    /// `audit-edited`, `audit-deleted`, … (stable).
+    pub break_code: Option<String>,
+}

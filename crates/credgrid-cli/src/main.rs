@@ -43,6 +43,8 @@ enum Command {
     Report(cmd::report::Args),
     /// Export the journal for hledger/ledger, beancount or a spreadsheet.
     Export(cmd::export::Args),
+    /// The tamper-evident audit trail: `credgrid audit verify`.
+    Audit(cmd::audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(args, &db, locale),
         Command::Report(args) => cmd::report::run(args, &db, locale),
         Command::Export(args) => cmd::export::run(args, &db, locale),
+        Command::Audit(args) => cmd::audit::run(args, &db, locale),
     };
     cmd::finish(outcome)
 }

@@ -176,7 +176,8 @@ impl BreakKind {
     }
 }
 
-/// The first broken row of a chain.
+/// The first broken row of a chain, named by its stored `seq` (for a
+/// deletion: the first missing seq).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the audit trail is broken at seq {seq}: {}", kind.name())]
 pub struct AuditBreak {
@@ -208,21 +209,36 @@ pub fn verify_from(start: &Anchor, records: &[AuditRecord]) -> Result<Anchor, Au
     for (index, record) in records.iter().enumerate() {
         let seq = record.seq;
         if record.compute_hash() != record.hash {
-            return Err(AuditBreak { seq, kind: BreakKind::Edited });
+            return Err(AuditBreak {
+                seq,
+                kind: BreakKind::Edited,
+            });
         }
         if seq <= head.seq {
-            return Err(AuditBreak { seq, kind: BreakKind::InsertedOutOfOrder });
+            return Err(AuditBreak {
+                seq,
+                kind: BreakKind::InsertedOutOfOrder,
+            });
         }
         if seq > head.seq + 1 {
             let (from, to) = (head.seq + 1, seq - 1);
             let later = &records[index + 1..];
             if later.iter().any(|r| (from..=to).contains(&r.seq)) {
-                return Err(AuditBreak { seq, kind: BreakKind::OutOfOrder });
+                return Err(AuditBreak {
+                    seq,
+                    kind: BreakKind::OutOfOrder,
+                });
             }
-            return Err(AuditBreak { seq: from, kind: BreakKind::Deleted { from, to } });
+            return Err(AuditBreak {
+                seq: from,
+                kind: BreakKind::Deleted { from, to },
+            });
         }
         if record.prev_hash != head.hash {
-            return Err(AuditBreak { seq, kind: BreakKind::BrokenLink });
+            return Err(AuditBreak {
+                seq,
+                kind: BreakKind::BrokenLink,
+            });
         }
         head = record.anchor();
     }
@@ -235,11 +251,17 @@ pub fn verify_against_head(records: &[AuditRecord], kept: &Anchor) -> Result<Anc
     let head = verify(records)?;
     if head.seq < kept.seq {
         let (from, to) = (head.seq + 1, kept.seq);
-        return Err(AuditBreak { seq: from, kind: BreakKind::Deleted { from, to } });
+        return Err(AuditBreak {
+            seq: from,
+            kind: BreakKind::Deleted { from, to },
+        });
     }
     let at_kept = records.iter().find(|r| r.seq == kept.seq);
     if kept.seq > 0 && at_kept.is_none_or(|r| r.hash != kept.hash) {
-        return Err(AuditBreak { seq: kept.seq, kind: BreakKind::HeadMismatch });
+        return Err(AuditBreak {
+            seq: kept.seq,
+            kind: BreakKind::HeadMismatch,
+        });
     }
     Ok(head)
 }

@@ -280,13 +280,19 @@ pub struct Coverage {
 }
 
 /// Coverage of `exposure` by `items` under `haircuts`.
-pub fn coverage(items: &[Collateral], haircuts: &HaircutTable, exposure: Money) -> Result<Coverage, CollateralError> {
+pub fn coverage(
+    items: &[Collateral],
+    haircuts: &HaircutTable,
+    exposure: Money,
+) -> Result<Coverage, CollateralError> {
     let mut counted = Money::zero(exposure.currency());
     for (index, item) in items.iter().enumerate() {
         if item.value.is_negative() {
             return Err(CollateralError::NegativeValue { index });
         }
-        let haircut = item.haircut_override.unwrap_or_else(|| haircuts.haircut(item.kind));
+        let haircut = item
+            .haircut_override
+            .unwrap_or_else(|| haircuts.haircut(item.kind));
         counted = counted.checked_add(counted_value(item.value, haircut)?)?;
     }
     if exposure.is_negative() {
@@ -341,14 +347,22 @@ pub fn check_limits(
             return Err(CollateralError::CurrencyMismatch);
         }
         if total.minor() > limit.minor() {
-            return Err(CollateralError::ExposureOverLimit { limit, exposure: total });
+            return Err(CollateralError::ExposureOverLimit {
+                limit,
+                exposure: total,
+            });
         }
     }
     let pure_credit = check.collateral.iter().all(|c| c.kind == CollateralKind::None);
     if pure_credit {
-        let line = check.pure_credit_line_available.unwrap_or(Money::zero(check.amount.currency()));
+        let line = check
+            .pure_credit_line_available
+            .unwrap_or(Money::zero(check.amount.currency()));
         if check.amount.checked_sub(line)?.is_positive() {
-            return Err(CollateralError::PureCreditOverLine { line, amount: check.amount });
+            return Err(CollateralError::PureCreditOverLine {
+                line,
+                amount: check.amount,
+            });
         }
     }
     let cover = coverage(check.collateral, haircuts, total)?;

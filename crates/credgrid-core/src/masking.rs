@@ -100,7 +100,11 @@ pub struct Address {
 /// The address with only its administrative parts (province, county,
 /// township, village); the detail becomes `****`.
 pub fn mask_address(address: &Address) -> Address {
-    let detail = if address.detail.trim().is_empty() { String::new() } else { "****".into() };
+    let detail = if address.detail.trim().is_empty() {
+        String::new()
+    } else {
+        "****".into()
+    };
     Address {
         detail,
         ..address.clone()
@@ -118,7 +122,11 @@ pub fn mask_address_text(value: &str) -> String {
     let value = value.trim();
     if let Some((cut, c)) = value.char_indices().rfind(|(_, c)| ADMIN_SUFFIXES.contains(c)) {
         let kept = &value[..cut + c.len_utf8()];
-        return if kept.len() == value.len() { kept.to_string() } else { format!("{kept}****") };
+        return if kept.len() == value.len() {
+            kept.to_string()
+        } else {
+            format!("{kept}****")
+        };
     }
     match value.split_once(',') {
         Some((_, locality)) => format!("****,{locality}"),
@@ -143,9 +151,18 @@ impl Default for MaskingPolicy {
         use Role::*;
         let set = |roles: &[Role]| roles.iter().copied().collect::<BTreeSet<Role>>();
         let unmasked = BTreeMap::from([
-            (PersonalData::IdNumber, set(&[AccountManager, ContractOfficer, Teller])),
-            (PersonalData::Phone, set(&[AccountManager, GridWorker, Collector, LobbyManager])),
-            (PersonalData::Address, set(&[AccountManager, GridWorker, Collector])),
+            (
+                PersonalData::IdNumber,
+                set(&[AccountManager, ContractOfficer, Teller]),
+            ),
+            (
+                PersonalData::Phone,
+                set(&[AccountManager, GridWorker, Collector, LobbyManager]),
+            ),
+            (
+                PersonalData::Address,
+                set(&[AccountManager, GridWorker, Collector]),
+            ),
         ]);
         MaskingPolicy { unmasked }
     }
@@ -154,7 +171,9 @@ impl Default for MaskingPolicy {
 impl MaskingPolicy {
     /// A policy that masks everything for everyone.
     pub fn mask_all() -> Self {
-        MaskingPolicy { unmasked: BTreeMap::new() }
+        MaskingPolicy {
+            unmasked: BTreeMap::new(),
+        }
     }
 
     pub fn allow(&mut self, kind: PersonalData, role: Role) {
@@ -169,7 +188,9 @@ impl MaskingPolicy {
 
     /// Whether any of `roles` sees `kind` in full.
     pub fn sees_full(&self, roles: &[Role], kind: PersonalData) -> bool {
-        self.unmasked.get(&kind).is_some_and(|set| roles.iter().any(|r| set.contains(r)))
+        self.unmasked
+            .get(&kind)
+            .is_some_and(|set| roles.iter().any(|r| set.contains(r)))
     }
 }
 
@@ -195,5 +216,8 @@ pub fn reveal(policy: &MaskingPolicy, roles: &[Role], kind: PersonalData, value:
         PersonalData::Phone => mask_phone(value),
         PersonalData::Address => mask_address_text(value),
     };
-    Revealed { text, unmasked: false }
+    Revealed {
+        text,
+        unmasked: false,
+    }
 }

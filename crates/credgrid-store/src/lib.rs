@@ -8,6 +8,7 @@
 //! the plain row structs of this crate (amounts in integer minor units) and
 //! core values; no SQL leaves this crate. See `docs/store.md`.
 
+mod audit;
 mod client;
 mod daily;
 mod eod;

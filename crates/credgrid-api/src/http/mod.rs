@@ -126,6 +126,7 @@ pub fn router(institution: Institution) -> Router {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LEN_MAX))
+        .layer(axum::middleware::from_fn(contain_panics))
         .with_state(AppState {
             institution,
             currencies: Arc::default(),
@@ -168,6 +169,15 @@ fn template_matches(template: &str, path: &str) -> bool {
             .iter()
             .zip(&path)
             .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
+}
+
+/// Runs the request in its own task so that a panic anywhere in it (a bug)
+/// answers a 500 problem instead of dropping the connection.
+async fn contain_panics(request: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(failure) => ApiError::internal(format!("request handler failed: {failure}")).into_response(),
+    }
 }
 
 /// How the server runs.
@@ -242,5 +252,32 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_500_problem() {
+        async fn boom() -> &'static str {
+            panic!("a bug")
+        }
+        let app: Router = Router::new()
+            .route("/boom", axum::routing::get(boom))
+            .layer(axum::middleware::from_fn(contain_panics));
+        let request = Request::get("/boom").body(axum::body::Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], error::PROBLEM_CONTENT_TYPE);
+    }
+
+    #[test]
+    fn route_templates_match_one_segment_per_parameter() {
+        assert!(template_matches("/api/v1/loans/{id}/fees", "/api/v1/loans/7/fees"));
+        assert!(!template_matches("/api/v1/loans/{id}", "/api/v1/loans/"));
+        assert!(!template_matches("/api/v1/loans/{id}", "/api/v1/loans/7/fees"));
     }
 }

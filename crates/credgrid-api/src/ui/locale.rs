@@ -10,6 +10,7 @@ use credgrid_core::Money;
 use credgrid_core::i18n::{Locale, t};
 use credgrid_core::money::format_minor;
 use rust_decimal::Decimal;
+use std::borrow::Borrow;
 
 /// The cookie that remembers the chosen language.
 pub(crate) const LANG_COOKIE: &str = "lang";
@@ -44,17 +45,20 @@ impl Tr {
     }
 
     /// An amount with its currency's digits, grouped: `1,234.50`.
-    pub(crate) fn amount(&self, money: Money) -> String {
+    pub(crate) fn amount(&self, money: impl Borrow<Money>) -> String {
+        let money = *money.borrow();
         group_amount(self.locale, &format_minor(money.minor(), money.currency().digits()))
     }
 
     /// An amount followed by its currency code: `1,234.50 CNY`.
-    pub(crate) fn money(&self, money: Money) -> String {
+    pub(crate) fn money(&self, money: impl Borrow<Money>) -> String {
+        let money = *money.borrow();
         format!("{} {}", self.amount(money), money.currency().code())
     }
 
     /// A business date in the reader's form (`Nov 23, 2026`, `23 nov 2026`, `2026年11月23日`).
-    pub(crate) fn date(&self, date: NaiveDate) -> String {
+    pub(crate) fn date(&self, date: impl Borrow<NaiveDate>) -> String {
+        let date = *date.borrow();
         let month = date.month().to_string();
         let month_name = self.t(&format!("ui.month.{month}"));
         self.ta(
@@ -69,13 +73,14 @@ impl Tr {
     }
 
     /// An optional date, or a dash.
-    pub(crate) fn opt_date(&self, date: Option<NaiveDate>) -> String {
-        date.map_or_else(|| "—".to_string(), |d| self.date(d))
+    pub(crate) fn opt_date(&self, date: impl Borrow<Option<NaiveDate>>) -> String {
+        date.borrow().map_or_else(|| "—".to_string(), |d| self.date(d))
     }
 
     /// An annual rate fraction as a percentage: `12.5 %` (`12,5 %` in es).
-    pub(crate) fn percent(&self, fraction: Decimal) -> String {
+    pub(crate) fn percent(&self, fraction: impl Borrow<Decimal>) -> String {
         let text = fraction
+            .borrow()
             .checked_mul(Decimal::ONE_HUNDRED)
             .map(|p| p.normalize().to_string())
             .unwrap_or_default();
@@ -83,8 +88,8 @@ impl Tr {
     }
 
     /// A count grouped by thousands.
-    pub(crate) fn count(&self, n: u64) -> String {
-        group_amount(self.locale, &n.to_string())
+    pub(crate) fn count(&self, n: impl Borrow<u64>) -> String {
+        group_amount(self.locale, &n.borrow().to_string())
     }
 }
 

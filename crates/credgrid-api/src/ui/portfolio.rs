@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use credgrid_app::{AppError, PortfolioReport};
+use credgrid_app::PortfolioReport;
 use credgrid_core::Money;
 use std::collections::BTreeMap;
 

@@ -4,6 +4,7 @@ use credgrid_core::i18n::{Locale, t};
 use std::path::Path;
 use std::process::ExitCode;
 
+pub(crate) mod audit;
 pub(crate) mod check;
 pub(crate) mod demo;
 pub(crate) mod eod;

@@ -145,7 +145,10 @@ pub fn reject(
         by: checker.user_id,
         reason: reason.trim().to_string(),
     };
-    Ok(ConfigChange { status, ..change.clone() })
+    Ok(ConfigChange {
+        status,
+        ..change.clone()
+    })
 }
 
 fn check_decidable(
@@ -154,7 +157,9 @@ fn check_decidable(
     checker: &Actor,
 ) -> Result<(), MakerCheckerError> {
     if change.status != ChangeStatus::Pending {
-        return Err(MakerCheckerError::NotPending { status: change.status.name() });
+        return Err(MakerCheckerError::NotPending {
+            status: change.status.name(),
+        });
     }
     if checker.user_id == change.proposed_by {
         return Err(MakerCheckerError::MakerIsChecker);
@@ -162,7 +167,11 @@ fn check_decidable(
     require(matrix, checker, Permission::ConfigApprove)
 }
 
-fn require(matrix: &PermissionMatrix, actor: &Actor, permission: Permission) -> Result<(), MakerCheckerError> {
+fn require(
+    matrix: &PermissionMatrix,
+    actor: &Actor,
+    permission: Permission,
+) -> Result<(), MakerCheckerError> {
     if matrix.allows(&actor.roles, permission) {
         Ok(())
     } else {
@@ -183,11 +192,16 @@ mod tests {
     fn a_second_authorised_user_approves() {
         let m = PermissionMatrix::default();
         let change = propose(&m, 1, ConfigKind::TierRules, &admin(10), "{}").unwrap();
-        assert_eq!(approve(&m, &change, &admin(10)), Err(MakerCheckerError::MakerIsChecker));
+        assert_eq!(
+            approve(&m, &change, &admin(10)),
+            Err(MakerCheckerError::MakerIsChecker)
+        );
         let teller = Actor::new(11, &[Role::Teller], &[1]);
         assert_eq!(
             approve(&m, &change, &teller),
-            Err(MakerCheckerError::NotPermitted { permission: Permission::ConfigApprove })
+            Err(MakerCheckerError::NotPermitted {
+                permission: Permission::ConfigApprove
+            })
         );
         let done = approve(&m, &change, &admin(12)).unwrap();
         assert_eq!(done.status, ChangeStatus::Approved { by: 12 });
@@ -201,7 +215,10 @@ mod tests {
     fn rejection_needs_a_reason_and_proposal_a_permission() {
         let m = PermissionMatrix::default();
         let change = propose(&m, 2, ConfigKind::Limits, &admin(10), "x").unwrap();
-        assert_eq!(reject(&m, &change, &admin(12), " "), Err(MakerCheckerError::ReasonRequired));
+        assert_eq!(
+            reject(&m, &change, &admin(12), " "),
+            Err(MakerCheckerError::ReasonRequired)
+        );
         let r = reject(&m, &change, &admin(12), "too high").unwrap();
         assert_eq!(r.status.name(), "rejected");
         let teller = Actor::new(11, &[Role::Teller], &[1]);

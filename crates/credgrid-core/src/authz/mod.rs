@@ -259,7 +259,11 @@ pub fn default_permissions(role: Role) -> Vec<Permission> {
             P::Step(Step::DisbursementConditionsReview),
         ],
         Role::Approver => &[P::Step(Step::Approval), P::Step(Step::LoanApproval)],
-        Role::CommitteeMember => &[P::CommitteeVote, P::Step(Step::LoanApproval), P::Step(Step::Approval)],
+        Role::CommitteeMember => &[
+            P::CommitteeVote,
+            P::Step(Step::LoanApproval),
+            P::Step(Step::Approval),
+        ],
         Role::ContractOfficer => &[P::ClientReadUnmasked, P::Step(Step::ContractReview)],
         Role::Teller => &[
             P::ClientReadUnmasked,
@@ -307,7 +311,9 @@ impl Default for PermissionMatrix {
 impl PermissionMatrix {
     /// A matrix granting nothing to anyone.
     pub fn empty() -> Self {
-        PermissionMatrix { grants: BTreeMap::new() }
+        PermissionMatrix {
+            grants: BTreeMap::new(),
+        }
     }
 
     pub fn grant(&mut self, role: Role, permission: Permission) {
@@ -322,7 +328,10 @@ impl PermissionMatrix {
 
     /// The permissions of one role, in a stable order.
     pub fn permissions(&self, role: Role) -> Vec<Permission> {
-        self.grants.get(&role).map(|s| s.iter().copied().collect()).unwrap_or_default()
+        self.grants
+            .get(&role)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// Whether any of `roles` grants `permission`.
@@ -335,7 +344,9 @@ impl PermissionMatrix {
 
 /// Whether any of `roles` grants `permission` under the default matrix.
 pub fn allows(roles: &[Role], permission: Permission) -> bool {
-    roles.iter().any(|r| default_permissions(*r).contains(&permission))
+    roles
+        .iter()
+        .any(|r| default_permissions(*r).contains(&permission))
 }
 
 /// Whether a user at `user_node_path` may see or act on something at
@@ -385,12 +396,22 @@ mod tests {
             assert_eq!(Role::parse(role.name()), Ok(role));
         }
         for permission in Permission::all() {
-            assert_eq!(Permission::parse(&permission.name()), Ok(permission), "{permission}");
+            assert_eq!(
+                Permission::parse(&permission.name()),
+                Ok(permission),
+                "{permission}"
+            );
         }
-        assert_eq!(Permission::parse("step.credit_review"), Ok(Permission::Step(Step::CreditReview)));
+        assert_eq!(
+            Permission::parse("step.credit_review"),
+            Ok(Permission::Step(Step::CreditReview))
+        );
         assert!(Permission::parse("step.nap").is_err());
         assert_eq!(Role::parse("boss"), Err(AuthzError::UnknownRole("boss".into())));
-        assert_eq!(Role::parse_list(" teller,,collector,teller"), Ok(vec![Role::Teller, Role::Collector]));
+        assert_eq!(
+            Role::parse_list(" teller,,collector,teller"),
+            Ok(vec![Role::Teller, Role::Collector])
+        );
     }
 
     #[test]
@@ -407,7 +428,10 @@ mod tests {
     #[test]
     fn allows_any_role_and_configuration_changes_it() {
         assert!(!allows(&[Role::Teller], Permission::LoanWriteOff));
-        assert!(allows(&[Role::Teller, Role::BranchManager], Permission::LoanWriteOff));
+        assert!(allows(
+            &[Role::Teller, Role::BranchManager],
+            Permission::LoanWriteOff
+        ));
         assert!(!allows(&[], Permission::ClientRead));
         let mut m = PermissionMatrix::default();
         assert!(m.allows(&[Role::Teller], Permission::LoanDisburse));

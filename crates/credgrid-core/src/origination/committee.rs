@@ -56,12 +56,14 @@ impl Default for CommitteeRule {
 impl CommitteeRule {
     /// The number of votes needed for a quorum.
     pub fn quorum_required(&self) -> u32 {
-        self.quorum_members_min.max(self.quorum_fraction.ceil_of(self.members_total))
+        self.quorum_members_min
+            .max(self.quorum_fraction.ceil_of(self.members_total))
     }
 
     /// Counts `votes`; `passed` is meaningful only when `quorate`.
     pub fn tally(&self, votes: &[Vote]) -> Tally {
-        let count = |v: VoteChoice| u32::try_from(votes.iter().filter(|x| x.choice == v).count()).unwrap_or(u32::MAX);
+        let count =
+            |v: VoteChoice| u32::try_from(votes.iter().filter(|x| x.choice == v).count()).unwrap_or(u32::MAX);
         let approve = count(VoteChoice::Approve);
         let reject = count(VoteChoice::Reject);
         let abstain = count(VoteChoice::Abstain);
@@ -69,7 +71,11 @@ impl CommitteeRule {
         let quorum_required = self.quorum_required();
         let quorate = cast >= quorum_required;
         let passed = quorate && approve >= self.pass_fraction.ceil_of(cast);
-        let dissent = votes.iter().filter(|v| v.choice == VoteChoice::Reject).cloned().collect();
+        let dissent = votes
+            .iter()
+            .filter(|v| v.choice == VoteChoice::Reject)
+            .cloned()
+            .collect();
         Tally {
             approve,
             reject,
@@ -128,10 +134,18 @@ mod tests {
     fn votes(a: u32, r: u32, x: u32) -> Vec<Vote> {
         let mut out = Vec::new();
         let mut id = 0;
-        for (n, choice) in [(a, VoteChoice::Approve), (r, VoteChoice::Reject), (x, VoteChoice::Abstain)] {
+        for (n, choice) in [
+            (a, VoteChoice::Approve),
+            (r, VoteChoice::Reject),
+            (x, VoteChoice::Abstain),
+        ] {
             for _ in 0..n {
                 id += 1;
-                out.push(Vote { member: id, choice, reasons: vec!["r".into()] });
+                out.push(Vote {
+                    member: id,
+                    choice,
+                    reasons: vec!["r".into()],
+                });
             }
         }
         out
@@ -141,7 +155,10 @@ mod tests {
     fn quorum_is_five_and_two_thirds_of_the_committee() {
         let rule = CommitteeRule::default();
         assert_eq!(rule.quorum_required(), 5); // max(5, ceil(2/3 × 7) = 5)
-        let big = CommitteeRule { members_total: 12, ..rule };
+        let big = CommitteeRule {
+            members_total: 12,
+            ..rule
+        };
         assert_eq!(big.quorum_required(), 8); // ceil(2/3 × 12) = 8 > 5
         assert!(!rule.tally(&votes(4, 0, 0)).quorate);
         assert!(rule.tally(&votes(4, 0, 1)).quorate);

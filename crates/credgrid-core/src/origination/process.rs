@@ -127,14 +127,22 @@ impl Process {
             ],
             Tier::Medium => vec![
                 application(false),
-                sole(Step::Review, &[Role::Reviewer, Role::RiskOfficer], &["review_opinion"]),
+                sole(
+                    Step::Review,
+                    &[Role::Reviewer, Role::RiskOfficer],
+                    &["review_opinion"],
+                ),
                 sole(Step::CreditGrant, &[Role::AccountManager], &["credit_rating"]),
                 approval(Step::Approval, committee, false),
                 sole(Step::Disbursement, &[Role::Teller], &["disbursement_notice"]),
             ],
             Tier::High => high_steps(committee),
         };
-        Process { tier, fast_track, steps }
+        Process {
+            tier,
+            fast_track,
+            steps,
+        }
     }
 }
 
@@ -145,19 +153,32 @@ fn high_steps(committee: bool) -> Vec<StepSpec> {
         sole(Step::AcceptanceReview, &[Role::Reviewer], &[]),
         two(
             Step::PreLoanInvestigation,
-            [(Capacity::Lead, Role::AccountManager), (Capacity::Assist, Role::AccountManager)],
+            [
+                (Capacity::Lead, Role::AccountManager),
+                (Capacity::Assist, Role::AccountManager),
+            ],
             &["investigation_report"],
         ),
-        sole(Step::CreditReview, &[ro, Role::Reviewer], &["investigation_report", "review_opinion"]),
+        sole(
+            Step::CreditReview,
+            &[ro, Role::Reviewer],
+            &["investigation_report", "review_opinion"],
+        ),
         approval(Step::LoanApproval, committee, false),
         two(
             Step::ContractReview,
-            [(Capacity::ContractSigning, Role::ContractOfficer), (Capacity::LegalCheck, ro)],
+            [
+                (Capacity::ContractSigning, Role::ContractOfficer),
+                (Capacity::LegalCheck, ro),
+            ],
             &["loan_contract"],
         ),
         two(
             Step::DisbursementConditionsReview,
-            [(Capacity::NoticeCheck, ro), (Capacity::NoticeRecheck, Role::Reviewer)],
+            [
+                (Capacity::NoticeCheck, ro),
+                (Capacity::NoticeRecheck, Role::Reviewer),
+            ],
             &["disbursement_notice"],
         ),
         sole(Step::Disbursement, &[Role::Teller], &["disbursement_notice"]),
@@ -205,7 +226,12 @@ fn application(fast_track: bool) -> StepSpec {
     if fast_track {
         sole(Step::Application, &roles, &["application_form", "id_document"])
     } else {
-        let all = ["application_form", "id_document", "household_register", "income_proof"];
+        let all = [
+            "application_form",
+            "id_document",
+            "household_register",
+            "income_proof",
+        ];
         sole(Step::Application, &roles, &all)
     }
 }

@@ -101,7 +101,10 @@ impl Refusal {
         match self {
             Refusal::WorkflowClosed { status } => vec![("status", (*status).to_string())],
             Refusal::NotCurrentStep { current, requested } => {
-                vec![("current", current.to_string()), ("requested", requested.to_string())]
+                vec![
+                    ("current", current.to_string()),
+                    ("requested", requested.to_string()),
+                ]
             }
             Refusal::WrongCapacity { step, .. } | Refusal::SameSignerTwice { step } => {
                 vec![("step", step.to_string())]

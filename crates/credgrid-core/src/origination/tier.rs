@@ -155,7 +155,11 @@ impl TierRules {
             borrowers: household,
             ..TierConditions::default()
         };
-        let rule = |name: &str, tier, when| TierRule { name: name.into(), tier, when };
+        let rule = |name: &str, tier, when| TierRule {
+            name: name.into(),
+            tier,
+            when,
+        };
         TierRules {
             rules: vec![
                 rule("low-published-line", Tier::Low, low),
@@ -182,7 +186,10 @@ impl TierRules {
                 });
             }
         }
-        Ok(TierDecision { tier: Tier::High, rule: None })
+        Ok(TierDecision {
+            tier: Tier::High,
+            rule: None,
+        })
     }
 }
 
@@ -200,15 +207,22 @@ fn at_most(rule: &TierRule, value: Money, max: Option<Money>) -> Result<bool, Ti
 
 fn matches(rule: &TierRule, input: &TierInput) -> Result<bool, TierError> {
     let when = &rule.when;
-    let exposure_after = input.exposure.checked_add(input.amount).map_err(|_| TierError::Overflow)?;
+    let exposure_after = input
+        .exposure
+        .checked_add(input.amount)
+        .map_err(|_| TierError::Overflow)?;
     let listed = |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
-    let grade_ok = when.grades.is_empty() || input.client_grade.as_deref().is_some_and(|g| listed(&when.grades, g));
+    let grade_ok = when.grades.is_empty()
+        || input
+            .client_grade
+            .as_deref()
+            .is_some_and(|g| listed(&when.grades, g));
     let kinds_ok = when.collateral_kinds.is_empty()
         || input.collateral.iter().all(|k| when.collateral_kinds.contains(k));
     let line_ok = !when.within_line
-        || input
-            .line_available
-            .is_some_and(|line| line.currency() == input.amount.currency() && input.amount.minor() <= line.minor());
+        || input.line_available.is_some_and(|line| {
+            line.currency() == input.amount.currency() && input.amount.minor() <= line.minor()
+        });
     Ok(at_most(rule, input.amount, when.amount_max)?
         && at_most(rule, exposure_after, when.exposure_after_max)?
         && listed(&when.products, &input.product_code)

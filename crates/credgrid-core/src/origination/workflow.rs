@@ -37,7 +37,10 @@ pub enum Decision {
     /// Only in a committee vote.
     Abstain,
     /// Back to an earlier step, with a reason (not in a committee vote).
-    SendBack { to: Step, reason: String },
+    SendBack {
+        to: Step,
+        reason: String,
+    },
 }
 
 impl Decision {
@@ -114,14 +117,20 @@ impl Status {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// One signature given; the step waits for the others.
-    Signed { awaiting: Vec<Capacity> },
+    Signed {
+        awaiting: Vec<Capacity>,
+    },
     /// A committee vote recorded.
     Voted,
     /// The step completed; the application moved to `to`.
-    Advanced { to: Step },
+    Advanced {
+        to: Step,
+    },
     /// The last step completed.
     Finished,
-    SentBack { to: Step },
+    SentBack {
+        to: Step,
+    },
     Rejected,
 }
 
@@ -163,8 +172,17 @@ pub struct Workflow {
 impl Workflow {
     /// A workflow at the first step of `process`. An empty process is
     /// finished at once.
-    pub fn new(facts: ApplicationFacts, process: Process, committee: CommitteeRule, ceilings: Ceilings) -> Workflow {
-        let status = if process.steps.is_empty() { Status::Finished } else { Status::InProgress };
+    pub fn new(
+        facts: ApplicationFacts,
+        process: Process,
+        committee: CommitteeRule,
+        ceilings: Ceilings,
+    ) -> Workflow {
+        let status = if process.steps.is_empty() {
+            Status::Finished
+        } else {
+            Status::InProgress
+        };
         Workflow {
             facts,
             process,
@@ -220,7 +238,13 @@ impl Workflow {
             Decision::Reject => self.reject(spec.step),
             Decision::Approve | Decision::Abstain => self.sign(&spec, capacity, actor.user_id),
         };
-        Ok(self.record(act.at, spec.step, Some((actor.user_id, capacity, act)), outcome, None))
+        Ok(self.record(
+            act.at,
+            spec.step,
+            Some((actor.user_id, capacity, act)),
+            outcome,
+            None,
+        ))
     }
 
     /// Closes the vote of the current committee step: refuses without a
@@ -234,15 +258,24 @@ impl Workflow {
         let tally = self.committee.tally(&self.votes);
         if !tally.quorate {
             let votes = tally.approve + tally.reject + tally.abstain;
-            return Err(Refusal::NoQuorum { votes, required: tally.quorum_required });
+            return Err(Refusal::NoQuorum {
+                votes,
+                required: tally.quorum_required,
+            });
         }
-        let outcome = if tally.passed { self.advance() } else { self.reject(step) };
+        let outcome = if tally.passed {
+            self.advance()
+        } else {
+            self.reject(step)
+        };
         Ok(self.record(at, step, None, outcome, Some(tally)))
     }
 
     fn current_spec(&self) -> Result<&StepSpec, Refusal> {
         if self.status != Status::InProgress {
-            return Err(Refusal::WorkflowClosed { status: self.status.name() });
+            return Err(Refusal::WorkflowClosed {
+                status: self.status.name(),
+            });
         }
         Ok(&self.process.steps[self.position])
     }
@@ -251,12 +284,19 @@ impl Workflow {
     fn check(&self, actor: &Actor, act: &Act) -> Result<Capacity, Refusal> {
         let spec = self.current_spec()?;
         if act.step != spec.step {
-            return Err(Refusal::NotCurrentStep { current: spec.step, requested: act.step });
+            return Err(Refusal::NotCurrentStep {
+                current: spec.step,
+                requested: act.step,
+            });
         }
         let slot = resolve_slot(spec, act.capacity)?;
         if !actor.roles.iter().any(|r| slot.roles.contains(r)) {
             let (step, capacity, allowed) = (spec.step, slot.capacity, slot.roles.clone());
-            return Err(Refusal::RoleNotAllowed { step, capacity, allowed });
+            return Err(Refusal::RoleNotAllowed {
+                step,
+                capacity,
+                allowed,
+            });
         }
         self.check_person(actor, spec, slot.capacity)?;
         check_decision(spec, act)?;
@@ -286,7 +326,10 @@ impl Workflow {
         if self.facts.relatives.contains(&id) {
             return Err(Refusal::RelativeApplication);
         }
-        let earlier = self.history.iter().find(|e| e.actor == Some(id) && e.step != spec.step);
+        let earlier = self
+            .history
+            .iter()
+            .find(|e| e.actor == Some(id) && e.step != spec.step);
         if let Some(e) = earlier {
             return Err(Refusal::SameActorTwoSteps { earlier: e.step });
         }
@@ -311,7 +354,10 @@ impl Workflow {
 
     fn check_ceiling(&self, actor: &Actor, slot: &Slot) -> Result<(), Refusal> {
         let amount = self.facts.amount;
-        let ceiling = self.ceilings.ceiling_for(actor, &slot.roles).ok_or(Refusal::NoAuthority)?;
+        let ceiling = self
+            .ceilings
+            .ceiling_for(actor, &slot.roles)
+            .ok_or(Refusal::NoAuthority)?;
         if ceiling.currency() != amount.currency() {
             return Err(Refusal::NoAuthority);
         }
@@ -329,7 +375,11 @@ impl Workflow {
             .map(|s| s.capacity)
             .filter(|c| !self.signatures.iter().any(|(signed, _)| signed == c))
             .collect();
-        if awaiting.is_empty() { self.advance() } else { Outcome::Signed { awaiting } }
+        if awaiting.is_empty() {
+            self.advance()
+        } else {
+            Outcome::Signed { awaiting }
+        }
     }
 
     fn vote(&mut self, member: UserId, decision: &Decision, reasons: &[String]) -> Outcome {
@@ -338,7 +388,11 @@ impl Workflow {
             Decision::Reject => VoteChoice::Reject,
             _ => VoteChoice::Abstain,
         };
-        self.votes.push(Vote { member, choice, reasons: reasons.to_vec() });
+        self.votes.push(Vote {
+            member,
+            choice,
+            reasons: reasons.to_vec(),
+        });
         Outcome::Voted
     }
 
@@ -379,12 +433,27 @@ impl Workflow {
     ) -> Event {
         let seq = u32::try_from(self.history.len() + 1).unwrap_or(u32::MAX);
         let (actor, capacity, decision, reasons, documents_seen) = match act {
-            Some((user, capacity, act)) => {
-                (Some(user), Some(capacity), Some(act.decision), act.reasons, act.documents_seen)
-            }
+            Some((user, capacity, act)) => (
+                Some(user),
+                Some(capacity),
+                Some(act.decision),
+                act.reasons,
+                act.documents_seen,
+            ),
             None => (None, None, None, Vec::new(), Vec::new()),
         };
-        let event = Event { seq, at, step, actor, capacity, decision, reasons, documents_seen, outcome, tally };
+        let event = Event {
+            seq,
+            at,
+            step,
+            actor,
+            capacity,
+            decision,
+            reasons,
+            documents_seen,
+            outcome,
+            tally,
+        };
         self.history.push(event.clone());
         event
     }
@@ -396,7 +465,10 @@ fn resolve_slot(spec: &StepSpec, capacity: Option<Capacity>) -> Result<&Slot, Re
         None if spec.slots.len() == 1 => spec.slots.first(),
         None => None,
     };
-    found.ok_or(Refusal::WrongCapacity { step: spec.step, capacity })
+    found.ok_or(Refusal::WrongCapacity {
+        step: spec.step,
+        capacity,
+    })
 }
 
 fn has_reason(reasons: &[String]) -> bool {
@@ -410,14 +482,20 @@ fn check_decision(spec: &StepSpec, act: &Act) -> Result<(), Refusal> {
         Decision::Approve | Decision::Reject => true,
     };
     if !allowed {
-        return Err(Refusal::DecisionNotAllowed { decision: act.decision.name() });
+        return Err(Refusal::DecisionNotAllowed {
+            decision: act.decision.name(),
+        });
     }
     let needs_reason = spec.committee || act.decision == Decision::Reject;
     let reason_given = match &act.decision {
         Decision::SendBack { reason, .. } => !reason.trim().is_empty(),
         _ => !needs_reason || has_reason(&act.reasons),
     };
-    if reason_given { Ok(()) } else { Err(Refusal::ReasonRequired) }
+    if reason_given {
+        Ok(())
+    } else {
+        Err(Refusal::ReasonRequired)
+    }
 }
 
 fn check_documents(spec: &StepSpec, seen: &[String]) -> Result<(), Refusal> {
@@ -427,5 +505,9 @@ fn check_documents(spec: &StepSpec, seen: &[String]) -> Result<(), Refusal> {
         .filter(|d| !seen.contains(d))
         .cloned()
         .collect();
-    if missing.is_empty() { Ok(()) } else { Err(Refusal::MissingDocuments { missing }) }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Refusal::MissingDocuments { missing })
+    }
 }

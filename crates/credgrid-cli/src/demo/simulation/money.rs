@@ -34,7 +34,9 @@ impl Simulation<'_> {
         let (wanted, paid) = self.amount_to_pay(borrower, &loan, &unpaid, today)?;
         // No one hands over more than the loan owes (an installment paid
         // early can ask more interest than has accrued so far).
-        let amount = wanted.min(payoff(&loan.balances)?).map_err(|e| AppError::Internal(e.to_string()))?;
+        let amount = wanted
+            .min(payoff(&loan.balances)?)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         if amount.is_positive() {
             let repayment = Repayment {
                 amount,
@@ -221,7 +223,6 @@ impl Simulation<'_> {
             Ok(value) => Ok(Some(value)),
             Err(error @ AppError::Internal(_)) => Err(error),
             Err(refusal) => {
-                eprintln!("DEBUGREFUSAL {loan_id}: {refusal}");
                 self.tally.refused += 1;
                 if self.tally.first_refusal.is_none() {
                     self.tally.first_refusal = Some(format!("loan {loan_id}: {refusal}"));
