@@ -14,6 +14,7 @@ use crate::model::{Actor, GenerateSummary, NewProduct, PortfolioSpec};
 use crate::terms::{ProductRules, product_row};
 use chrono::{Days, NaiveDate};
 use credgrid_core::classification::LoanClass;
+use credgrid_core::ledger::account::codes;
 use credgrid_core::ledger::{Funds, JournalEntry, JournalLine, PostingEvent};
 use credgrid_core::schedule;
 use credgrid_core::servicing::LoanPosition;
@@ -198,6 +199,7 @@ fn write_chunk(tx: &mut WriteTx<'_>, setup: &Setup, first: u64, count: u64) -> R
         a.penalty += accrual.1;
         principal_total += principal;
     }
+    fund(tx, setup, principal_total)?;
     crate::audit::record(
         tx,
         setup.actor,
@@ -211,6 +213,29 @@ fn write_chunk(tx: &mut WriteTx<'_>, setup: &Setup, first: u64, count: u64) -> R
         post_accrued(tx, setup, outlet, product_index, &a)?;
     }
     Ok(principal_total)
+}
+
+/// The capital that funds a chunk's disbursements, so the vault never goes
+/// negative in a generated institution.
+fn fund(tx: &mut WriteTx<'_>, setup: &Setup, principal_minor: i64) -> Result<(), AppError> {
+    let rules = &setup.products[0];
+    let amount = Money::from_minor(principal_minor, rules.currency);
+    let lines = vec![
+        JournalLine::debit(rules.gl.cash, amount),
+        JournalLine::credit(codes::CAPITAL, amount),
+    ];
+    let entry = JournalEntry::new(lines).map_err(|e| AppError::Internal(e.to_string()))?;
+    let meta = NewJournalEntry {
+        business_date: setup.date,
+        event: "capital".into(),
+        loan_id: None,
+        outlet_id: setup.outlets[0],
+        product_id: None,
+        description: "paid-in capital funding the generated portfolio".into(),
+        reverses_id: None,
+    };
+    tx.insert_journal_entry(&meta, &entry)?;
+    Ok(())
 }
 
 fn post_accrued(

@@ -50,7 +50,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let locale = Locale::parse(&cli.lang).unwrap_or(Locale::En);
-    let db = cli.db.clone().unwrap_or_else(|| std::path::PathBuf::from(cmd::DB_DEFAULT));
+    let db = cli
+        .db
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from(cmd::DB_DEFAULT));
     let outcome = match cli.command {
         Command::Serve(args) => cmd::serve::run(args, &db, locale),
         Command::Demo(args) => cmd::demo::run(args, cli.db.as_deref(), locale),

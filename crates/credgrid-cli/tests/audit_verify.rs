@@ -22,7 +22,11 @@ fn audited_db(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("audit.db");
-    assert!(credgrid(&db, &["generate", "--loans", "500", "--outlets", "2"]).status.success());
+    assert!(
+        credgrid(&db, &["generate", "--loans", "500", "--outlets", "2"])
+            .status
+            .success()
+    );
     for _ in 0..4 {
         assert!(credgrid(&db, &["eod"]).status.success());
     }
@@ -48,7 +52,10 @@ fn an_edited_row_is_named() {
     let db = audited_db("edit");
     tamper(&db, "UPDATE audit_log SET actor = 'user:99' WHERE seq = 2");
     let message = broken_at(&db);
-    assert!(message.contains("record 2") && message.contains("audit-edited"), "{message}");
+    assert!(
+        message.contains("record 2") && message.contains("audit-edited"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -56,7 +63,10 @@ fn a_deleted_row_is_named() {
     let db = audited_db("delete");
     tamper(&db, "DELETE FROM audit_log WHERE seq = 3");
     let message = broken_at(&db);
-    assert!(message.contains("record 3") && message.contains("audit-deleted"), "{message}");
+    assert!(
+        message.contains("record 3") && message.contains("audit-deleted"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -79,5 +89,8 @@ fn an_inserted_row_is_named() {
          FROM audit_log WHERE seq = 1",
     );
     let message = broken_at(&db);
-    assert!(message.contains("inserted-out-of-order") || message.contains("out-of-order"), "{message}");
+    assert!(
+        message.contains("inserted-out-of-order") || message.contains("out-of-order"),
+        "{message}"
+    );
 }

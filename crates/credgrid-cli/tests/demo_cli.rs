@@ -215,3 +215,20 @@ fn generate_rejects_zero_loans_naming_the_flag() {
     );
     assert!(!db.exists(), "nothing is created for a refused command");
 }
+
+#[test]
+fn demo_rejects_an_address_it_cannot_serve_on_before_building_anything() {
+    let scratch = Scratch::new("addr");
+    let db = scratch.file("demo.db");
+    let demo = credgrid(&["demo", "--clients", "10", "--addr", "not-an-address"], &db);
+    assert_eq!(demo.status.code(), Some(2), "{}", describe(&demo));
+    assert!(
+        String::from_utf8_lossy(&demo.stderr).contains("--addr"),
+        "{}",
+        describe(&demo)
+    );
+    assert!(
+        !db.exists(),
+        "nothing is built for an address that cannot be served"
+    );
+}

@@ -207,7 +207,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     options: ServeOptions,
 ) -> std::io::Result<()> {
-    let mut app = router(institution);
+    let mut app = router(institution.clone()).merge(crate::ui::ui_router(institution));
     if options.log_requests {
         app = app.layer(axum::middleware::from_fn(log_request));
     }

@@ -32,9 +32,12 @@ impl Notice {
     /// The notice for a refused action.
     pub(crate) fn of_error(tr: Tr, error: &AppError) -> Notice {
         let code_key = format!("ui.error.{}", error.code());
-        let title = match tr.t(&code_key) {
-            text if text == code_key => tr.t("ui.error.refused"),
-            text => text,
+        // A rule of the origination workflow names itself in `refusal.*`.
+        let rule_key = format!("refusal.{}", error.code());
+        let title = match (tr.t(&code_key), tr.t(&rule_key)) {
+            (text, _) if text != code_key => text,
+            (_, rule) if rule != rule_key => rule,
+            _ => tr.t("ui.error.refused"),
         };
         let (detail, field) = detail_of(tr, error);
         Notice {

@@ -24,18 +24,20 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
         (Some(seq), Some(code)) => Err(Failure::Violation(t(
             locale,
             "audit.broken",
-            &[("seq", &seq.to_string()), ("kind", &t(locale, &format!("refusal.{code}"), &[])), ("code", &code)],
+            &[
+                ("seq", &seq.to_string()),
+                ("kind", &t(locale, &format!("refusal.{code}"), &[])),
+                ("code", &code),
+            ],
         ))),
-        _ => {
-            println!(
-                "{}",
-                t(
-                    locale,
-                    "audit.intact",
-                    &[("records", &v.records.to_string()), ("seq", &v.head_seq.to_string()), ("hash", &v.head_hash)]
-                )
-            );
-            Ok(())
-        }
+        _ => super::emit(&t(
+            locale,
+            "audit.intact",
+            &[
+                ("records", &v.records.to_string()),
+                ("seq", &v.head_seq.to_string()),
+                ("hash", &v.head_hash),
+            ],
+        )),
     }
 }

@@ -15,13 +15,12 @@ pub(crate) fn run(_args: Args, db: &std::path::Path, locale: Locale) -> Outcome 
         }
         return Err(Failure::Violation(first.clone()));
     }
-    println!(
-        "{}",
-        t(
-            locale,
-            "check.ok",
-            &[("entries", &report.entries_checked.to_string()), ("loans", &report.loans_checked.to_string())]
-        )
-    );
-    Ok(())
+    super::emit(&t(
+        locale,
+        "check.ok",
+        &[
+            ("entries", &report.entries_checked.to_string()),
+            ("loans", &report.loans_checked.to_string()),
+        ],
+    ))
 }

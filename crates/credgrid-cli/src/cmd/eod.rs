@@ -1,6 +1,6 @@
 //! `credgrid eod`: close the business date (or several) with a progress bar.
 
-use super::{Failure, Outcome, app_failure, open_institution, parse_date, progress_bar};
+use super::{Outcome, app_failure, open_institution, parse_date, progress_bar};
 use credgrid_app::Actor;
 use credgrid_core::i18n::{Locale, t};
 
@@ -12,7 +12,11 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
-    let through = args.to.as_deref().map(|s| parse_date("--to", s, locale)).transpose()?;
+    let through = args
+        .to
+        .as_deref()
+        .map(|s| parse_date("--to", s, locale))
+        .transpose()?;
     let institution = open_institution(db)?;
     let bar = progress_bar(&t(locale, "eod.progress", &[]));
     let progress = |done: u64, total: u64| {
@@ -24,27 +28,34 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
         .map_err(|e| app_failure(e, locale))?;
     bar.finish_and_clear();
     for date in &summary.already_closed {
-        println!("{}", t(locale, "eod.already_closed", &[("date", &date.to_string())]));
+        super::emit(&t(locale, "eod.already_closed", &[("date", &date.to_string())]))?;
     }
     let dates: Vec<String> = summary.dates_closed.iter().map(ToString::to_string).collect();
     let next = institution.business_date().map_err(|e| app_failure(e, locale))?;
-    println!(
-        "{}",
-        t(
-            locale,
-            "eod.summary",
-            &[
-                ("dates", &dates.join(", ")),
-                ("loans", &summary.loans_processed.to_string()),
-                ("overdue", &summary.loans_overdue.to_string()),
-                ("interest", &credgrid_core::money::format_minor(summary.interest_accrued_minor, 2)),
-                ("penalty", &credgrid_core::money::format_minor(summary.penalty_accrued_minor, 2)),
-                ("provision_charged", &credgrid_core::money::format_minor(summary.provision_charged_minor, 2)),
-                ("provision_released", &credgrid_core::money::format_minor(summary.provision_released_minor, 2)),
-                ("next", &next.to_string()),
-            ],
-        )
-    );
-    let _: Option<Failure> = None;
-    Ok(())
+    super::emit(&t(
+        locale,
+        "eod.summary",
+        &[
+            ("dates", &dates.join(", ")),
+            ("loans", &summary.loans_processed.to_string()),
+            ("overdue", &summary.loans_overdue.to_string()),
+            (
+                "interest",
+                &credgrid_core::money::format_minor(summary.interest_accrued_minor, 2),
+            ),
+            (
+                "penalty",
+                &credgrid_core::money::format_minor(summary.penalty_accrued_minor, 2),
+            ),
+            (
+                "provision_charged",
+                &credgrid_core::money::format_minor(summary.provision_charged_minor, 2),
+            ),
+            (
+                "provision_released",
+                &credgrid_core::money::format_minor(summary.provision_released_minor, 2),
+            ),
+            ("next", &next.to_string()),
+        ],
+    ))
 }

@@ -30,32 +30,56 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
         Failure::Usage(t(
             locale,
             "error.field_invalid",
-            &[("field", "--format"), ("reason", &t(locale, "export.format_choices", &[]))],
+            &[
+                ("field", "--format"),
+                ("reason", &t(locale, "export.format_choices", &[])),
+            ],
         ))
     })?;
     let institution = open_institution(db)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut after_id = 0;
+    match write_journal(&institution, format, &mut out, locale) {
+        Err(Failure::Internal(e))
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// Writes every entry, page by page; an output error ends the export.
+fn write_journal(
+    institution: &credgrid_app::Institution,
+    format: report_doc::JournalFormat,
+    out: &mut impl Write,
+    locale: Locale,
+) -> Outcome {
+    let io = |e: std::io::Error| Failure::Internal(e.into());
     let accounts = institution.accounts().map_err(|e| app_failure(e, locale))?;
+    let mut after_id = 0;
     let mut first_page = true;
     loop {
-        let entries = institution.journal(after_id, PAGE_ENTRIES).map_err(|e| app_failure(e, locale))?;
+        let entries = institution
+            .journal(after_id, PAGE_ENTRIES)
+            .map_err(|e| app_failure(e, locale))?;
         if first_page {
-            let header = report_doc::journal_header(format, &accounts, entries.first());
-            out.write_all(header.as_bytes()).map_err(|e| Failure::Internal(e.into()))?;
+            out.write_all(report_doc::journal_header(format, &accounts, entries.first()).as_bytes())
+                .map_err(io)?;
             first_page = false;
         }
         let Some(last) = entries.last() else { break };
         after_id = last.id;
         for entry in &entries {
-            let text = report_doc::journal_entry_text(format, entry);
-            out.write_all(text.as_bytes()).map_err(|e| Failure::Internal(e.into()))?;
+            out.write_all(report_doc::journal_entry_text(format, entry).as_bytes())
+                .map_err(io)?;
         }
         if entries.len() < PAGE_ENTRIES as usize {
             break;
         }
     }
-    out.flush().map_err(|e| Failure::Internal(e.into()))?;
+    out.flush().map_err(io)?;
     Ok(())
 }

@@ -103,3 +103,19 @@ pub(crate) fn progress_bar(message: &str) -> indicatif::ProgressBar {
     bar.set_message(message.to_string());
     bar
 }
+
+/// Writes `text` and a newline to standard output. A reader that went away
+/// (`credgrid … | head`) ends the command quietly instead of a panic.
+pub(crate) fn emit(text: &str) -> Outcome {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::Internal(e.into())),
+    }
+}

@@ -46,7 +46,10 @@ fn parse_format(text: &str, locale: Locale) -> Result<Format, Failure> {
         _ => Err(Failure::Usage(t(
             locale,
             "error.field_invalid",
-            &[("field", "--format"), ("reason", &t(locale, "report.format_choices", &[]))],
+            &[
+                ("field", "--format"),
+                ("reason", &t(locale, "report.format_choices", &[])),
+            ],
         ))),
     }
 }
@@ -57,27 +60,34 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
         Report::Portfolio(o) => (o, false),
     };
     let format = parse_format(&options.format, locale)?;
-    let date = options.date.as_deref().map(|s| parse_date("--date", s, locale)).transpose()?;
+    let date = options
+        .date
+        .as_deref()
+        .map(|s| parse_date("--date", s, locale))
+        .transpose()?;
     let institution = open_institution(db)?;
     let text = if trial {
         let as_of = match date {
             Some(d) => d,
             None => institution.business_date().map_err(|e| app_failure(e, locale))?,
         };
-        let tb = institution.trial_balance(as_of, options.node).map_err(|e| app_failure(e, locale))?;
+        let tb = institution
+            .trial_balance(as_of, options.node)
+            .map_err(|e| app_failure(e, locale))?;
         match format {
             Format::Table => report_doc::trial_balance_table(&tb, locale),
             Format::Json => report_doc::trial_balance_json(&tb),
             Format::Csv => report_doc::trial_balance_csv(&tb),
         }
     } else {
-        let report = institution.portfolio(options.node).map_err(|e| app_failure(e, locale))?;
+        let report = institution
+            .portfolio(options.node)
+            .map_err(|e| app_failure(e, locale))?;
         match format {
             Format::Table => report_doc::portfolio_table(&report, locale),
             Format::Json => report_doc::portfolio_json(&report),
             Format::Csv => report_doc::portfolio_csv(&report),
         }
     };
-    print!("{text}");
-    Ok(())
+    super::emit(text.trim_end_matches('\n'))
 }
