@@ -86,8 +86,10 @@ fn run(db: &Path, loans: u64) {
             *at = Some(started.elapsed());
         }
     };
+    let cpu_before = cpu_ticks();
     let summary = institution.run_eod(actor, None, &progress).expect("end of day");
     let elapsed = started.elapsed();
+    let cpu = cpu_ticks() - cpu_before;
     assert_eq!(summary.dates_closed, [date], "one business day closed");
     assert_eq!(summary.loans_processed, loans, "every active loan processed once");
     report("eod", summary.loans_processed, elapsed);
@@ -96,9 +98,10 @@ fn run(db: &Path, loans: u64) {
         .unwrap_or_else(|p| p.into_inner())
         .unwrap_or(elapsed);
     println!(
-        "  loan chunks: {} ms, final write (GL posting, next date): {} ms",
+        "  loan chunks: {} ms, final write (GL posting, next date): {} ms; CPU (user+sys, all threads): {} ms",
         chunks.as_millis(),
-        (elapsed - chunks).as_millis()
+        (elapsed - chunks).as_millis(),
+        cpu * 10
     );
     println!(
         "  overdue loans: {}, interest accrued: {} minor, provision charged: {} minor",
@@ -151,6 +154,18 @@ fn peak_rss_kib() -> u64 {
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// User plus system CPU time of the process so far, in clock ticks (1/100 s
+/// on Linux), from /proc/self/stat.
+fn cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of stat; 12 and 13 after the name.
+    field(11) + field(12)
 }
 
 fn db_mib(db: &Path) -> u64 {

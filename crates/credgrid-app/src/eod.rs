@@ -23,8 +23,16 @@ use credgrid_core::servicing::{AccrualPosting, Step};
 use credgrid_store::{DailyLoanRow, DailyTotalsRow, DailyUpdate, NewJournalEntry, WriteTx};
 use std::collections::HashMap;
 
-/// Loans per durable write during the end of day.
-pub(crate) const EOD_CHUNK_LOANS: u32 = 50_000;
+/// The most loans per durable write during the end of day: each write
+/// commits (one fsync of the WAL, then a checkpoint), so bigger chunks mean
+/// fewer of them; 50,000 loans dirty about 60 MB of pages, which stays inside
+/// the writer's page cache (measured in docs/benchmarks.md, "End of day").
+pub(crate) const EOD_CHUNK_LOANS_MAX: u32 = 50_000;
+/// The fewest loans per durable write (below it the commits dominate).
+pub(crate) const EOD_CHUNK_LOANS_MIN: u32 = 1_000;
+/// A day is cut into at least this many chunks when the portfolio allows it,
+/// so the progress bar moves and a killed run loses little work.
+const EOD_CHUNKS_PER_DAY: u64 = 20;
 /// The most business dates one run may close (a guard against a typo'd date).
 pub(crate) const EOD_DAYS_MAX: i64 = 3_660;
 
@@ -80,10 +88,12 @@ impl Institution {
             };
             Ok((run.last_loan_id, tx.active_loan_count()?))
         })?;
+        let chunk_loans = chunk_loans(total);
         let mut done = 0_u64;
         progress(done, total);
         loop {
-            let (next, count) = self.write(move |tx, inner| process_chunk(tx, inner, date, cursor))?;
+            let (next, count) =
+                self.write(move |tx, inner| process_chunk(tx, inner, date, cursor, chunk_loans))?;
             let Some(next) = next else { break };
             cursor = next;
             done += count;
@@ -101,15 +111,24 @@ impl Institution {
     }
 }
 
-/// Processes the next chunk of active loans after `cursor`; returns the new
-/// cursor (`None` when no loan was left) and how many loans it processed.
+/// Loans per durable write for a day with `active` loans: a
+/// `EOD_CHUNKS_PER_DAY`th of the portfolio, within the bounds.
+fn chunk_loans(active: u64) -> u32 {
+    let share = u32::try_from(active / EOD_CHUNKS_PER_DAY).unwrap_or(u32::MAX);
+    share.clamp(EOD_CHUNK_LOANS_MIN, EOD_CHUNK_LOANS_MAX)
+}
+
+/// Processes the next chunk of up to `chunk_loans` active loans after
+/// `cursor`; returns the new cursor (`None` when no loan was left) and how
+/// many loans it processed.
 fn process_chunk(
     tx: &mut WriteTx<'_>,
     inner: &Inner,
     date: NaiveDate,
     cursor: i64,
+    chunk_loans: u32,
 ) -> Result<(Option<i64>, u64), AppError> {
-    let loans = tx.daily_loans(cursor, EOD_CHUNK_LOANS)?;
+    let loans = tx.daily_loans(cursor, chunk_loans)?;
     let Some(last) = loans.last().map(|l| l.id) else {
         return Ok((None, 0));
     };
@@ -313,4 +332,29 @@ fn day_entry(rules: &ProductRules, t: &DailyTotalsRow) -> Result<Option<JournalE
     JournalEntry::new(lines)
         .map(Some)
         .map_err(|e| AppError::Internal(format!("end-of-day posting: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A day is cut into at least `EOD_CHUNKS_PER_DAY` durable writes when
+    /// the bounds allow it, never smaller than the minimum chunk nor larger
+    /// than the maximum.
+    #[test]
+    fn chunks_split_the_day_within_bounds() {
+        assert_eq!(chunk_loans(0), EOD_CHUNK_LOANS_MIN);
+        assert_eq!(chunk_loans(20_000), EOD_CHUNK_LOANS_MIN);
+        assert_eq!(chunk_loans(100_000), 5_000);
+        assert_eq!(chunk_loans(1_000_000), EOD_CHUNK_LOANS_MAX);
+        assert_eq!(chunk_loans(u64::MAX), EOD_CHUNK_LOANS_MAX);
+        for active in [1_u64, 999, 20_000, 64_123, 999_999, 1_000_000, 5_000_000] {
+            let chunk = u64::from(chunk_loans(active));
+            assert!((1_000..=50_000).contains(&chunk), "{active}: {chunk}");
+            let writes = active.div_ceil(chunk);
+            if (20_000..=1_000_000).contains(&active) {
+                assert!(writes >= EOD_CHUNKS_PER_DAY, "{active}: {writes} writes");
+            }
+        }
+    }
 }

@@ -33,6 +33,12 @@ pub enum AppError {
     /// A business rule refused the action; `rule` names it.
     #[error("{rule}: {detail}")]
     Refused { rule: &'static str, detail: String },
+    /// No valid session: a login failed, or a token is missing, expired or ended.
+    #[error("{reason}")]
+    Unauthenticated { reason: &'static str },
+    /// The user is signed in but may not do this; `permission` names what is missing.
+    #[error("{permission}: your roles do not allow this")]
+    Forbidden { permission: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -48,6 +54,8 @@ impl AppError {
             AppError::IdempotencyMismatch => "idempotency-mismatch",
             AppError::Concurrent { .. } => "concurrent-change",
             AppError::Refused { rule, .. } => rule,
+            AppError::Unauthenticated { .. } => "unauthenticated",
+            AppError::Forbidden { .. } => "forbidden",
             AppError::Internal(_) => "internal",
         }
     }

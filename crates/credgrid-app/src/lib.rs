@@ -5,6 +5,7 @@
 //! dated by the institution's business date, never the wall clock.
 
 mod audit;
+pub mod auth;
 mod books;
 mod codec;
 mod eod;
@@ -16,6 +17,7 @@ pub mod model;
 mod terms;
 mod views;
 
+pub use auth::{NewUser, Principal, SessionGrant};
 pub use error::AppError;
 pub use institution::{ADMIN_USER_ID, Institution, ProgressFn};
 pub use model::*;

@@ -698,3 +698,39 @@ fn every_refusal_has_a_unique_code_and_a_text_in_every_language() {
         "{zh}"
     );
 }
+
+proptest! {
+    /// Any single tampering with a row of a chain — an edit of any field, a
+    /// deletion of any row but the last, a swap of two rows, a duplicated
+    /// row — is detected; a deleted last row is caught against the kept head.
+    #[test]
+    fn any_single_tampering_is_detected(n in 2_u64..30, row in 0_usize..30, other in 0_usize..30, how in 0_u8..9) {
+        let mut records = chain(n);
+        let kept = records.last().unwrap().anchor();
+        let len = records.len();
+        let (row, other) = (row % len, other % len);
+        match how {
+            0 => records[row].at.push('x'),
+            1 => records[row].actor.push('x'),
+            2 => records[row].action.push('x'),
+            3 => records[row].entity_id.push('x'),
+            4 => records[row].after = None,
+            5 => records[row].reason = Some("tampered".into()),
+            6 => {
+                records.remove(row);
+            }
+            7 => {
+                prop_assume!(records[row].seq != records[other].seq);
+                records.swap(row, other);
+            }
+            _ => {
+                let copy = records[row].clone();
+                records.insert(other, copy);
+            }
+        }
+        prop_assert!(verify_against_head(&records, &kept).is_err());
+        if how != 6 || row + 1 != len {
+            prop_assert!(verify(&records).is_err());
+        }
+    }
+}

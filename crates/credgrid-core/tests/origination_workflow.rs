@@ -11,7 +11,7 @@ use credgrid_core::authz::{Actor, Permission, Role, UserId, default_permissions}
 use credgrid_core::money::{Currency, Money};
 use credgrid_core::origination::{
     Act, ApplicationFacts, Capacity, CeilingEntry, Ceilings, CommitteeRule, Decision, Outcome, Process,
-    Refusal, Status, Step, Tier, Workflow,
+    Refusal, Replay, Status, Step, Tier, Workflow,
 };
 
 const OUTLET: [i64; 3] = [1, 2, 3];
@@ -775,4 +775,47 @@ fn every_role_a_process_names_holds_the_step_permission_by_default() {
             }
         }
     }
+}
+
+#[test]
+fn a_stored_history_replays_to_the_same_state_and_a_forged_one_is_refused() {
+    let mut w = workflow(Tier::High, 500_000);
+    high_at_contract(&mut w);
+    // What the store keeps: each event with the actor's roles at the time.
+    let roles_of = |user: UserId| match user {
+        1 | 3 | 4 => vec![Role::AccountManager],
+        2 => vec![Role::Reviewer],
+        5 => vec![Role::RiskOfficer],
+        _ => vec![Role::CommitteeMember],
+    };
+    let stored: Vec<Replay> = w
+        .history()
+        .iter()
+        .map(|e| match (e.actor, e.act()) {
+            (Some(user), Some(act)) => Replay::Act {
+                actor: staff(user, &roles_of(user)),
+                act,
+            },
+            _ => Replay::CloseCommittee { at: e.at },
+        })
+        .collect();
+    let rebuilt = |entries: &[Replay]| {
+        let process = Process::default_for(Tier::High, false, &[Tier::High]);
+        Workflow::replay(
+            facts(500_000),
+            process,
+            CommitteeRule::default(),
+            Ceilings::defaults(Currency::CNY),
+            entries,
+        )
+    };
+    let again = rebuilt(&stored).unwrap();
+    assert_eq!(again.history(), w.history());
+    assert_eq!(again.current_step(), Some(Step::ContractReview));
+    // A history edited so that the assisting manager is the lead fails where it breaks.
+    let mut forged = stored.clone();
+    if let Replay::Act { actor, .. } = &mut forged[3] {
+        actor.user_id = 3;
+    }
+    assert_eq!(rebuilt(&forged).unwrap_err(), (3, Refusal::SameLeadAndAssist));
 }

@@ -19,7 +19,10 @@ impl ReadTx<'_> {
             .optional()
             .refine()?;
         Ok(match head {
-            Some((seq, hash)) => Anchor { seq: u64::try_from(seq).unwrap_or(0), hash },
+            Some((seq, hash)) => Anchor {
+                seq: u64::try_from(seq).unwrap_or(0),
+                hash,
+            },
             None => Anchor::genesis(),
         })
     }

@@ -19,6 +19,7 @@ mod loan;
 mod migrate;
 mod org;
 mod product;
+mod security;
 mod store;
 
 pub use client::{ClientRow, NewClientRow};
@@ -33,4 +34,5 @@ pub use journal::{
 pub use loan::{LoanEventRow, LoanRow, LoanTransactionRow};
 pub use org::{AppUserRow, OrgNodeRow};
 pub use product::ProductRow;
+pub use security::SessionRow;
 pub use store::{BATCH_JOBS_MAX, BUSY_TIMEOUT, QUEUE_JOBS_MAX, READERS, ReadTx, Store, WriteTx, WriterStats};

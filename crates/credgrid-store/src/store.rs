@@ -8,6 +8,12 @@
 //! succeeded. A job that fails rolls back its savepoint alone; a failed
 //! COMMIT answers every job of the batch with an error. So an acknowledged
 //! write is durable, and a refused one left nothing behind.
+//!
+//! Checkpoints (copying the WAL back into the database file) run on a
+//! separate checkpointer thread with its own connection, so the writer's
+//! commits never wait for them; the writer checkpoints itself only when the
+//! WAL outgrows `WAL_FRAMES_MAX` (the checkpointer could not keep up). Both
+//! run with `synchronous=FULL`: moving checkpoints changes no durability.
 
 use crate::error::{Refine, StoreError};
 use crate::migrate::migrate;
@@ -16,7 +22,7 @@ use std::cell::Cell;
 use std::ops::Deref;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -30,6 +36,11 @@ pub const QUEUE_JOBS_MAX: usize = 8192;
 pub const READERS: usize = 4;
 /// How long a statement waits for a lock held by another process.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// WAL frames (pages) beyond which the writer checkpoints itself, which
+/// lets the next transaction restart the WAL from its beginning.
+pub(crate) const WAL_FRAMES_MAX: i64 = 16_384;
+/// How often the checkpointer looks for committed frames to copy back.
+pub(crate) const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
 /// A read-only view inside one read transaction (a consistent snapshot).
 /// The typed query methods live on this type (see the table modules).
@@ -83,6 +94,18 @@ struct Inner {
     sender: Option<SyncSender<Job>>,
     writer: Option<JoinHandle<()>>,
     readers: ReaderPool,
+    checkpoints: Arc<Checkpoints>,
+    checkpointer: Option<JoinHandle<()>>,
+}
+
+/// What the writer and the checkpointer share.
+#[derive(Default)]
+struct Checkpoints {
+    /// Frames in the WAL as last seen by a checkpoint.
+    wal_frames: AtomicI64,
+    /// Set when the store closes: the checkpointer stops.
+    closing: Mutex<bool>,
+    wake: Condvar,
 }
 
 /// What the writer has done since the store was opened.
@@ -115,6 +138,11 @@ impl Drop for Inner {
         if let Some(handle) = self.writer.take()
             && !ON_WRITER.with(Cell::get)
         {
+            let _ = handle.join();
+        }
+        *self.checkpoints.closing.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.checkpoints.wake.notify_all();
+        if let Some(handle) = self.checkpointer.take() {
             let _ = handle.join();
         }
     }
@@ -156,13 +184,18 @@ impl Store {
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
             .refine()?;
         migrate(&mut conn)?;
+        // The checkpointer copies the WAL back; the writer only when it grew too long.
+        conn.pragma_update(None, "wal_autocheckpoint", 0).refine()?;
         let readers = ReaderPool::open(&path, READERS)?;
+        let checkpoints = Arc::new(Checkpoints::default());
+        let checkpointer = start_checkpointer(&path, Arc::clone(&checkpoints))?;
         let (sender, receiver) = mpsc::sync_channel::<Job>(QUEUE_JOBS_MAX);
         let stats = Arc::new(Counters::default());
         let counters = Arc::clone(&stats);
+        let shared = Arc::clone(&checkpoints);
         let writer = std::thread::Builder::new()
             .name("credgrid-writer".into())
-            .spawn(move || writer_loop(conn, receiver, &counters))
+            .spawn(move || writer_loop(conn, receiver, &counters, &shared))
             .map_err(|e| StoreError::CommitFailed {
                 reason: format!("cannot start the writer: {e}"),
             })?;
@@ -172,6 +205,8 @@ impl Store {
             sender: Some(sender),
             writer: Some(writer),
             readers,
+            checkpoints,
+            checkpointer: Some(checkpointer),
         };
         Ok(Store {
             inner: Arc::new(inner),
@@ -276,7 +311,7 @@ impl Store {
     }
 }
 
-fn writer_loop(conn: Connection, receiver: Receiver<Job>, counters: &Counters) {
+fn writer_loop(conn: Connection, receiver: Receiver<Job>, counters: &Counters, checkpoints: &Checkpoints) {
     ON_WRITER.with(|w| w.set(true));
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH_JOBS_MAX);
     while let Ok(first) = receiver.recv() {
@@ -290,7 +325,51 @@ fn writer_loop(conn: Connection, receiver: Receiver<Job>, counters: &Counters) {
         run_batch(&conn, &mut batch, counters);
         assert!(batch.is_empty(), "every job of a batch is answered");
         assert!(conn.is_autocommit(), "no transaction outlives its batch");
+        if checkpoints.wal_frames.load(Ordering::Relaxed) > WAL_FRAMES_MAX {
+            // Nothing commits meanwhile, so this copies every frame and the
+            // next batch starts the WAL over (unless a reader still uses it).
+            let frames = checkpoint(&conn).map_or(0, |(log, done)| log - done);
+            checkpoints.wal_frames.store(frames, Ordering::Relaxed);
+        }
     }
+}
+
+/// A passive checkpoint: `(frames in the WAL, frames copied back)`.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok((r.get(1)?, r.get(2)?))
+    })
+}
+
+/// Starts the thread that copies committed WAL frames back into the
+/// database file every `CHECKPOINT_EVERY`, on its own connection.
+fn start_checkpointer(path: &Path, shared: Arc<Checkpoints>) -> Result<JoinHandle<()>, StoreError> {
+    let conn = Connection::open(path).refine()?;
+    configure(&conn, 2 * 1024)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0).refine()?;
+    std::thread::Builder::new()
+        .name("credgrid-checkpoint".into())
+        .spawn(move || {
+            let mut closing = shared.closing.lock().unwrap_or_else(|p| p.into_inner());
+            while !*closing {
+                closing = match shared.wake.wait_timeout(closing, CHECKPOINT_EVERY) {
+                    Ok((guard, _)) => guard,
+                    Err(poisoned) => poisoned.into_inner().0,
+                };
+                if *closing {
+                    break;
+                }
+                drop(closing);
+                // A failed checkpoint loses nothing: the frames stay in the WAL for the next one.
+                if let Ok((log, _)) = checkpoint(&conn) {
+                    shared.wal_frames.store(log, Ordering::Relaxed);
+                }
+                closing = shared.closing.lock().unwrap_or_else(|p| p.into_inner());
+            }
+        })
+        .map_err(|e| StoreError::CommitFailed {
+            reason: format!("cannot start the checkpointer: {e}"),
+        })
 }
 
 fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {

@@ -12,7 +12,7 @@ use super::{AppState, PREFIX, Routes, app, blocking, created, ok};
 use crate::dto;
 use axum::extract::State;
 use axum::response::Response;
-use credgrid_app::{Institution, Page, Repayment};
+use credgrid_app::{Institution, Repayment};
 use credgrid_core::Currency;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -202,8 +202,7 @@ async fn events(State(state): State<AppState>, ids: Ids, Query(mut q): Query) ->
     q.finish()?;
     let all = blocking(&state, move |i| app(i.loan_events(id))).await?;
     let numbered: Vec<(i64, _)> = (1..).zip(all).collect();
-    let Page { items, next_after_id } = page_of(numbered, |(seq, _)| *seq, page);
-    let page = Page { items, next_after_id };
+    let page = page_of(numbered, |(seq, _)| *seq, page);
     Ok(ok(page_json(&page, |(seq, e)| dto::event_json(*seq, e))))
 }
 

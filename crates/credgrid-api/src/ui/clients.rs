@@ -6,8 +6,10 @@ use super::{Chrome, Ctx, Notice, UiState, blocking, failure, render, see_other};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use credgrid_app::{AppError, ClientView, Institution, LoanView, NewClient, NodeView, PageRequest, PAGE_LIMIT_MAX};
+use axum::response::{IntoResponse, Response};
+use credgrid_app::{
+    AppError, ClientView, Institution, LoanView, NewClient, NodeView, PAGE_LIMIT_MAX, PageRequest,
+};
 
 /// Clients shown per page of the search.
 const CLIENTS_PER_PAGE: u32 = 50;
@@ -43,7 +45,7 @@ pub(crate) async fn list(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
     let q = param(&query, "q").unwrap_or("").trim().to_string();
     let after_id = param(&query, "after").and_then(|a| a.parse().ok()).unwrap_or(0);
@@ -60,7 +62,9 @@ pub(crate) async fn list(
         Ok(found) => found,
         Err(error) => return failure(&ctx, "clients", &error),
     };
-    let c = ctx.chrome("clients", Some(date)).with_notice(Notice::done(ctx.tr, param(&query, "done")));
+    let c = ctx
+        .chrome("clients", Some(date))
+        .with_notice(Notice::done(ctx.tr, param(&query, "done")));
     if headers.contains_key("hx-request") {
         let results = ClientsResults {
             c,
@@ -125,7 +129,7 @@ fn outlets(institution: &Institution) -> Result<Vec<NodeView>, AppError> {
 
 pub(crate) async fn new_form(ctx: Ctx, State(state): State<UiState>) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
     let found = blocking(&state, |i| Ok((i.business_date()?, outlets(i)?))).await;
     let (date, outlets) = match found {
@@ -145,7 +149,7 @@ pub(crate) async fn new_form(ctx: Ctx, State(state): State<UiState>) -> Response
 pub(crate) async fn register(ctx: Ctx, State(state): State<UiState>, body: String) -> Response {
     let actor = match ctx.require_actor() {
         Ok(actor) => actor,
-        Err(redirect) => return redirect,
+        Err(redirect) => return redirect.into_response(),
     };
     let mut form = FormData::parse(&body);
     let tr = ctx.tr;
@@ -228,7 +232,7 @@ pub(crate) async fn show(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
     let Ok(id) = id.parse::<i64>() else {
         return failure(&ctx, "clients", &AppError::not_found("client", id));
@@ -243,7 +247,9 @@ pub(crate) async fn show(
     };
     let tr = ctx.tr;
     let page = ClientPage {
-        c: ctx.chrome("clients", Some(date)).with_notice(Notice::done(tr, param(&query, "done"))),
+        c: ctx
+            .chrome("clients", Some(date))
+            .with_notice(Notice::done(tr, param(&query, "done"))),
         kind: tr.term("ui.client_kind", &client.kind),
         status: tr.term("ui.status", &client.status),
         created_on: tr.date(client.created_on),

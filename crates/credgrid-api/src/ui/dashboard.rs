@@ -6,8 +6,8 @@ use super::{Chrome, Ctx, Notice, UiState, blocking, failure, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use credgrid_app::{AppError, Institution, LoanView, PageRequest, PAGE_LIMIT_MAX};
+use axum::response::{IntoResponse, Response};
+use credgrid_app::{AppError, Institution, LoanView, PAGE_LIMIT_MAX, PageRequest};
 
 /// How many overdue loans the home page lists.
 const OVERDUE_SHOWN: usize = 10;
@@ -55,9 +55,13 @@ struct Facts {
     overdue_total: u64,
 }
 
-pub(crate) async fn page(ctx: Ctx, State(state): State<UiState>, Query(q): Query<Vec<(String, String)>>) -> Response {
+pub(crate) async fn page(
+    ctx: Ctx,
+    State(state): State<UiState>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
     let facts = match blocking(&state, gather).await {
         Ok(facts) => facts,
@@ -78,7 +82,9 @@ pub(crate) async fn page(ctx: Ctx, State(state): State<UiState>, Query(q): Query
         })
         .collect();
     let page = DashboardPage {
-        c: ctx.chrome("home", Some(facts.date)).with_notice(Notice::done(tr, done)),
+        c: ctx
+            .chrome("home", Some(facts.date))
+            .with_notice(Notice::done(tr, done)),
         counts: facts
             .counts
             .iter()
@@ -121,10 +127,20 @@ fn count_status(institution: &Institution, status: &'static str) -> Result<Statu
         count += found.items.len() as u64;
         match found.next_after_id {
             Some(after_id) => page.after_id = after_id,
-            None => return Ok(StatusCount { status, count, more: false }),
+            None => {
+                return Ok(StatusCount {
+                    status,
+                    count,
+                    more: false,
+                });
+            }
         }
     }
-    Ok(StatusCount { status, count, more: true })
+    Ok(StatusCount {
+        status,
+        count,
+        more: true,
+    })
 }
 
 /// The disbursed loans most past due, and how many are past due at all.
@@ -143,7 +159,12 @@ fn most_overdue(institution: &Institution) -> Result<(Vec<LoanView>, u64), AppEr
                 overdue.push(loan);
             }
         }
-        overdue.sort_by(|a, b| b.balances.days_past_due.cmp(&a.balances.days_past_due).then(a.id.cmp(&b.id)));
+        overdue.sort_by(|a, b| {
+            b.balances
+                .days_past_due
+                .cmp(&a.balances.days_past_due)
+                .then(a.id.cmp(&b.id))
+        });
         overdue.truncate(OVERDUE_SHOWN);
         match found.next_after_id {
             Some(after_id) => page.after_id = after_id,

@@ -7,7 +7,7 @@ use super::{Chrome, Ctx, Notice, UiState, blocking, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use credgrid_app::{AppError, EodSummary};
 use credgrid_core::Money;
 
@@ -35,7 +35,7 @@ struct EodPage {
 
 pub(crate) async fn status(ctx: Ctx, State(state): State<UiState>) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
     draw(&ctx, &state, FormData::default(), None, None).await
 }
@@ -69,7 +69,7 @@ async fn draw(
 pub(crate) async fn run(ctx: Ctx, State(state): State<UiState>, body: String) -> Response {
     let actor = match ctx.require_actor() {
         Ok(actor) => actor,
-        Err(redirect) => return redirect,
+        Err(redirect) => return redirect.into_response(),
     };
     let form = FormData::parse(&body);
     let (tr, submitted) = (ctx.tr, form.clone());
@@ -97,7 +97,11 @@ pub(crate) async fn run(ctx: Ctx, State(state): State<UiState>, body: String) ->
     }
 }
 
-fn summary_view(tr: super::locale::Tr, s: &EodSummary, currency: Option<credgrid_core::Currency>) -> SummaryView {
+fn summary_view(
+    tr: super::locale::Tr,
+    s: &EodSummary,
+    currency: Option<credgrid_core::Currency>,
+) -> SummaryView {
     let currency = currency.unwrap_or(credgrid_core::Currency::CNY);
     let m = |minor| tr.money(Money::from_minor(minor, currency));
     let dates = |dates: &[chrono::NaiveDate]| {

@@ -47,7 +47,10 @@ impl FormData {
     /// A form pre-filled with `values`.
     pub(crate) fn with(values: &[(&str, &str)]) -> FormData {
         FormData {
-            values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            values: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             errors: Vec::new(),
         }
     }
@@ -62,7 +65,10 @@ impl FormData {
 
     /// The error to show next to `name`, if any (for templates).
     pub(crate) fn err(&self, name: &str) -> Option<&str> {
-        self.errors.iter().find(|(k, _)| k == name).map(|(_, e)| e.as_str())
+        self.errors
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, e)| e.as_str())
     }
 
     /// Whether `value` is the selected option of `name` (for templates).
@@ -114,7 +120,11 @@ impl FormData {
     /// A decimal number (`1234.5` or `1234,5`), as written.
     fn decimal(&self, tr: Tr, name: &str) -> Result<Decimal, AppError> {
         let text = self.text(tr, name)?;
-        let text = if text.contains('.') { text } else { text.replace(',', ".") };
+        let text = if text.contains('.') {
+            text
+        } else {
+            text.replace(',', ".")
+        };
         parse_plain_decimal(&text).map_err(|e| match e {
             MoneyError::Overflow => AppError::invalid(name, tr.t("ui.reason.too_large")),
             _ => AppError::invalid(name, tr.t("ui.reason.decimal")),

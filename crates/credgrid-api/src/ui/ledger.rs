@@ -5,7 +5,7 @@ use super::{Chrome, Ctx, UiState, blocking, failure, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use credgrid_app::{NodeView, TrialBalance};
 
 #[derive(Template)]
@@ -20,9 +20,13 @@ struct LedgerPage {
     balanced: bool,
 }
 
-pub(crate) async fn trial_balance(ctx: Ctx, State(state): State<UiState>, Query(query): Query<Vec<(String, String)>>) -> Response {
+pub(crate) async fn trial_balance(
+    ctx: Ctx,
+    State(state): State<UiState>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
     let form = FormData::with(
         &query

@@ -11,12 +11,19 @@ use super::loans::loan_page;
 use super::locale::Tr;
 use super::{Ctx, Notice, UiState, blocking, see_other};
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use credgrid_app::{Actor, AppError, Institution, Repayment};
 
 /// The actions this handler knows, as they appear in the URL.
 const ACTIONS: [&str; 8] = [
-    "approve", "reject", "withdraw", "disburse", "repay", "reverse", "write-off", "recover",
+    "approve",
+    "reject",
+    "withdraw",
+    "disburse",
+    "repay",
+    "reverse",
+    "write-off",
+    "recover",
 ];
 
 pub(crate) async fn act(
@@ -27,17 +34,24 @@ pub(crate) async fn act(
 ) -> Response {
     let actor = match ctx.require_actor() {
         Ok(actor) => actor,
-        Err(redirect) => return redirect,
+        Err(redirect) => return redirect.into_response(),
     };
     let Ok(loan_id) = id.parse::<i64>() else {
         return super::failure(&ctx, "loans", &AppError::not_found("loan", id));
     };
     let Some(action) = ACTIONS.iter().find(|a| **a == action).copied() else {
-        return super::failure(&ctx, "loans", &AppError::invalid("action", ctx.tr.t("ui.reason.unknown_action")));
+        return super::failure(
+            &ctx,
+            "loans",
+            &AppError::invalid("action", ctx.tr.t("ui.reason.unknown_action")),
+        );
     };
     let form = FormData::parse(&body);
     let (tr, submitted) = (ctx.tr, form.clone());
-    let outcome = blocking(&state, move |i| perform(i, tr, actor, loan_id, action, &submitted)).await;
+    let outcome = blocking(&state, move |i| {
+        perform(i, tr, actor, loan_id, action, &submitted)
+    })
+    .await;
     match outcome {
         Ok(()) => see_other(&format!("/loans/{loan_id}?done={action}")),
         Err(error) => {
@@ -57,12 +71,21 @@ fn reason(form: &FormData, tr: Tr, required: bool) -> Result<Option<String>, App
     }
 }
 
-fn perform(i: &Institution, tr: Tr, actor: Actor, loan_id: i64, action: &str, form: &FormData) -> Result<(), AppError> {
+fn perform(
+    i: &Institution,
+    tr: Tr,
+    actor: Actor,
+    loan_id: i64,
+    action: &str,
+    form: &FormData,
+) -> Result<(), AppError> {
     match action {
         "approve" => i.approve(actor, loan_id, reason(form, tr, false)?).map(drop),
         "reject" => i.reject(actor, loan_id, form.text(tr, "reason")?).map(drop),
         "withdraw" => i.withdraw(actor, loan_id, form.text(tr, "reason")?).map(drop),
-        "disburse" => i.disburse(actor, loan_id, form.idempotency("disburse", &[])).map(drop),
+        "disburse" => i
+            .disburse(actor, loan_id, form.idempotency("disburse", &[]))
+            .map(drop),
         "repay" => {
             let currency = i.loan(loan_id)?.principal.currency();
             let repayment = Repayment {
@@ -81,7 +104,8 @@ fn perform(i: &Institution, tr: Tr, actor: Actor, loan_id: i64, action: &str, fo
         }
         "write-off" => {
             let key = form.idempotency("write-off", &["reason"]);
-            i.write_off(actor, loan_id, form.text(tr, "reason")?, key).map(drop)
+            i.write_off(actor, loan_id, form.text(tr, "reason")?, key)
+                .map(drop)
         }
         _ => {
             let currency = i.loan(loan_id)?.principal.currency();

@@ -8,7 +8,7 @@ use super::{Chrome, Ctx, Notice, UiState, blocking, failure, render, see_other};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use credgrid_app::{
     AppError, Institution, JournalEntryView, LoanApplication, LoanEventView, LoanView, PageRequest,
     ProductView, TransactionView,
@@ -42,11 +42,17 @@ struct LoansPage {
     next: Option<i64>,
 }
 
-pub(crate) async fn list(ctx: Ctx, State(state): State<UiState>, Query(query): Query<Vec<(String, String)>>) -> Response {
+pub(crate) async fn list(
+    ctx: Ctx,
+    State(state): State<UiState>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
-    let status = param(&query, "status").filter(|s| !s.is_empty()).map(str::to_string);
+    let status = param(&query, "status")
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     let after_id = param(&query, "after").and_then(|a| a.parse().ok()).unwrap_or(0);
     let wanted = status.clone();
     let found = blocking(&state, move |i| {
@@ -99,9 +105,13 @@ async fn application_form(ctx: &Ctx, state: &UiState, form: FormData, notice: Op
     render(status, &page)
 }
 
-pub(crate) async fn new_form(ctx: Ctx, State(state): State<UiState>, Query(query): Query<Vec<(String, String)>>) -> Response {
+pub(crate) async fn new_form(
+    ctx: Ctx,
+    State(state): State<UiState>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
     let client_id = param(&query, "client_id").unwrap_or("");
     let form = FormData::with(&[("client_id", client_id)]);
@@ -130,7 +140,7 @@ fn application(i: &Institution, tr: super::locale::Tr, form: &FormData) -> Resul
 pub(crate) async fn apply(ctx: Ctx, State(state): State<UiState>, body: String) -> Response {
     let actor = match ctx.require_actor() {
         Ok(actor) => actor,
-        Err(redirect) => return redirect,
+        Err(redirect) => return redirect.into_response(),
     };
     let mut form = FormData::parse(&body);
     let (tr, submitted) = (ctx.tr, form.clone());
@@ -159,7 +169,10 @@ pub(crate) struct ScheduleRow {
 fn schedule_rows(c: &Chrome, loan: &LoanView) -> Vec<ScheduleRow> {
     let tr = c.tr;
     let sum = |parts: &[Money]| -> String {
-        let total = parts.iter().skip(1).try_fold(parts[0], |acc, m| acc.checked_add(*m));
+        let total = parts
+            .iter()
+            .skip(1)
+            .try_fold(parts[0], |acc, m| acc.checked_add(*m));
         total.map_or_else(|_| "—".to_string(), |m| tr.amount(m))
     };
     loan.schedule
@@ -198,7 +211,13 @@ impl LoanPage {
 }
 
 /// Draws the loan page, with `notice` at the top (a refusal or a done action).
-pub(crate) async fn loan_page(ctx: &Ctx, state: &UiState, id: i64, notice: Option<Notice>, form: FormData) -> Response {
+pub(crate) async fn loan_page(
+    ctx: &Ctx,
+    state: &UiState,
+    id: i64,
+    notice: Option<Notice>,
+    form: FormData,
+) -> Response {
     let found = blocking(state, move |i| {
         Ok((
             i.business_date()?,
@@ -238,7 +257,7 @@ pub(crate) async fn show(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
     let Ok(id) = id.parse::<i64>() else {
         return failure(&ctx, "loans", &AppError::not_found("loan", id));

@@ -47,7 +47,10 @@ impl Tr {
     /// An amount with its currency's digits, grouped: `1,234.50`.
     pub(crate) fn amount(&self, money: impl Borrow<Money>) -> String {
         let money = *money.borrow();
-        group_amount(self.locale, &format_minor(money.minor(), money.currency().digits()))
+        group_amount(
+            self.locale,
+            &format_minor(money.minor(), money.currency().digits()),
+        )
     }
 
     /// An amount followed by its currency code: `1,234.50 CNY`.

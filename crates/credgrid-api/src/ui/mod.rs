@@ -94,8 +94,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
 
 impl Ctx {
     /// The acting user, or a redirect to the page that chooses one.
-    pub(crate) fn require_actor(&self) -> Result<Actor, Response> {
-        self.actor.ok_or_else(|| Redirect::to("/login").into_response())
+    pub(crate) fn require_actor(&self) -> Result<Actor, Redirect> {
+        self.actor.ok_or_else(|| Redirect::to("/login"))
     }
 
     /// The frame of a page: navigation, language switch, user, notice.

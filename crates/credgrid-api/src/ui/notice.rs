@@ -20,8 +20,18 @@ pub(crate) struct Notice {
 
 /// Outcomes announced after a redirect (`?done=repayment`).
 const DONE: [&str; 12] = [
-    "client", "applied", "approve", "reject", "withdraw", "disburse", "repay", "reverse", "write-off",
-    "recover", "login", "eod",
+    "client",
+    "applied",
+    "approve",
+    "reject",
+    "withdraw",
+    "disburse",
+    "repay",
+    "reverse",
+    "write-off",
+    "recover",
+    "login",
+    "eod",
 ];
 
 impl Notice {
@@ -62,6 +72,7 @@ impl Notice {
 
 fn detail_of(tr: Tr, error: &AppError) -> (String, Option<String>) {
     match error {
+        AppError::Unauthenticated { .. } | AppError::Forbidden { .. } => (error.to_string(), None),
         AppError::Invalid { field, reason } => {
             let label = tr.term("ui.field", field);
             let detail = tr.ta("ui.error.field_detail", &[("field", &label), ("reason", reason)]);
@@ -69,7 +80,10 @@ fn detail_of(tr: Tr, error: &AppError) -> (String, Option<String>) {
         }
         AppError::NotFound { entity, id } => {
             let entity = tr.term("ui.entity", entity);
-            (tr.ta("ui.error.not_found_detail", &[("entity", &entity), ("id", id)]), None)
+            (
+                tr.ta("ui.error.not_found_detail", &[("entity", &entity), ("id", id)]),
+                None,
+            )
         }
         AppError::InvalidState {
             entity,
@@ -86,7 +100,10 @@ fn detail_of(tr: Tr, error: &AppError) -> (String, Option<String>) {
             let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
             (tr.ta("ui.error.state_detail", &args), None)
         }
-        AppError::DuplicateIdentity => (tr.t("ui.error.duplicate_identity_detail"), Some("id_number".into())),
+        AppError::DuplicateIdentity => (
+            tr.t("ui.error.duplicate_identity_detail"),
+            Some("id_number".into()),
+        ),
         AppError::IdempotencyMismatch => (tr.t("ui.error.idempotency_detail"), None),
         AppError::Concurrent { .. } => (tr.t("ui.error.concurrent_detail"), None),
         AppError::Refused { detail, .. } => (detail.clone(), None),

@@ -75,7 +75,11 @@ pub(crate) fn totals_by_currency(tr: Tr, report: &PortfolioReport) -> Vec<Totals
                 .iter()
                 .zip(s.by_class)
                 .map(|(class, minor)| {
-                    (tr.term("ui.class", class), m(minor), share(tr, minor, s.outstanding))
+                    (
+                        tr.term("ui.class", class),
+                        m(minor),
+                        share(tr, minor, s.outstanding),
+                    )
                 })
                 .collect();
             Totals {
@@ -115,7 +119,8 @@ fn class_chart(tr: Tr, currency: &str, by_class: &[i64; 5]) -> String {
     let mut x = 0;
     for (i, value) in by_class.iter().enumerate() {
         let width = if total > 0 {
-            i64::try_from(i128::from((*value).max(0)) * i128::from(BAR_WIDTH) / i128::from(total)).unwrap_or(0)
+            i64::try_from(i128::from((*value).max(0)) * i128::from(BAR_WIDTH) / i128::from(total))
+                .unwrap_or(0)
         } else {
             0
         };
@@ -172,7 +177,7 @@ struct PortfolioPage {
 
 pub(crate) async fn page(ctx: Ctx, State(state): State<UiState>) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
     let found = blocking(&state, |i| Ok((i.business_date()?, i.portfolio(None)?))).await;
     let (date, report) = match found {
@@ -206,7 +211,7 @@ pub(crate) async fn page(ctx: Ctx, State(state): State<UiState>) -> Response {
 /// `GET /portfolio.csv`: the table with plain amounts (`1234.50`) for spreadsheets.
 pub(crate) async fn csv(ctx: Ctx, State(state): State<UiState>) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
     let report = match blocking(&state, |i| i.portfolio(None)).await {
         Ok(report) => report,
@@ -309,8 +314,14 @@ mod tests {
         assert_eq!(totals[0].outstanding, "10,000.00 CNY");
         assert_eq!(totals[0].par30_ratio, "10.0 %");
         assert_eq!(totals[0].loans_active, "4");
-        assert!(totals[0].chart_svg.contains("width=\"540\""), "pass is 90 % of 600");
-        assert!(totals[0].chart_svg.contains("width=\"60\""), "substandard is 10 %");
+        assert!(
+            totals[0].chart_svg.contains("width=\"540\""),
+            "pass is 90 % of 600"
+        );
+        assert!(
+            totals[0].chart_svg.contains("width=\"60\""),
+            "substandard is 10 %"
+        );
     }
 
     #[test]
@@ -321,7 +332,10 @@ mod tests {
         };
         let text = csv_text(Tr { locale: Locale::En }, &report);
         let row = text.lines().nth(1).unwrap();
-        assert!(row.starts_with("\"North, \"\"1\"\"\",AGRI,CNY,2,1234.56,"), "{row}");
+        assert!(
+            row.starts_with("\"North, \"\"1\"\"\",AGRI,CNY,2,1234.56,"),
+            "{row}"
+        );
         assert!(text.ends_with("\r\n"));
     }
 

@@ -4,8 +4,8 @@ use super::{Chrome, Ctx, UiState, blocking, failure, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use credgrid_app::{AppError, Institution, PageRequest, ProductView, PAGE_LIMIT_MAX};
+use axum::response::{IntoResponse, Response};
+use credgrid_app::{AppError, Institution, PAGE_LIMIT_MAX, PageRequest, ProductView};
 
 /// Every product, page by page (an institution has a handful).
 pub(crate) fn all_products(institution: &Institution) -> Result<Vec<ProductView>, AppError> {
@@ -46,7 +46,10 @@ fn row(c: &Chrome, p: &ProductView) -> ProductRow {
         name: s.name.clone(),
         currency: s.currency.code().to_string(),
         amounts: format!("{} – {}", tr.amount(s.amount_min), tr.amount(s.amount_max)),
-        installments: format!("{} – {} ({})", s.installments_min, s.installments_max, s.installments_default),
+        installments: format!(
+            "{} – {} ({})",
+            s.installments_min, s.installments_max, s.installments_default
+        ),
         rate: format!(
             "{} – {} ({})",
             tr.percent(s.annual_rate_min),
@@ -67,7 +70,7 @@ struct ProductsPage {
 
 pub(crate) async fn list(ctx: Ctx, State(state): State<UiState>) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
     let found = blocking(&state, |i| Ok((i.business_date()?, all_products(i)?))).await;
     let (date, products) = match found {
@@ -91,14 +94,24 @@ fn terms(c: &Chrome, p: &ProductView) -> Vec<(String, String)> {
     let tr = c.tr;
     let s = &p.spec;
     let grace = format!("{} / {}", s.grace_principal_periods, s.grace_interest_periods);
-    let fee = format!("{} + {}", tr.money(s.disbursement_fee_flat), tr.percent(s.disbursement_fee_rate));
+    let fee = format!(
+        "{} + {}",
+        tr.money(s.disbursement_fee_flat),
+        tr.percent(s.disbursement_fee_rate)
+    );
     let every = format!("{} {}", s.every, tr.term("ui.unit", &s.unit));
     [
         ("ui.product.every", every),
-        ("ui.product.interest_period", tr.term("ui.interest_period", &s.interest_period)),
+        (
+            "ui.product.interest_period",
+            tr.term("ui.interest_period", &s.interest_period),
+        ),
         ("ui.product.days_in_year", s.days_in_year.clone()),
         ("ui.product.days_in_month", s.days_in_month.clone()),
-        ("ui.product.rounding_mode", tr.term("ui.rounding", &s.rounding_mode)),
+        (
+            "ui.product.rounding_mode",
+            tr.term("ui.rounding", &s.rounding_mode),
+        ),
         ("ui.product.grace", grace),
         ("ui.product.penalty_uplift", tr.percent(s.penalty_uplift)),
         (
@@ -114,7 +127,7 @@ fn terms(c: &Chrome, p: &ProductView) -> Vec<(String, String)> {
 
 pub(crate) async fn show(ctx: Ctx, State(state): State<UiState>, Path(id): Path<String>) -> Response {
     if let Err(redirect) = ctx.require_actor() {
-        return redirect;
+        return redirect.into_response();
     }
     let Ok(id) = id.parse::<i64>() else {
         return failure(&ctx, "products", &AppError::not_found("product", id));

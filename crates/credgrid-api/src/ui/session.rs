@@ -48,7 +48,9 @@ pub(crate) async fn login(ctx: Ctx, State(_): State<UiState>, body: String) -> R
         Ok(id) => id,
         Err(error) => {
             let page = LoginPage {
-                c: ctx.chrome("login", None).with_notice(Some(Notice::of_error(ctx.tr, &error))),
+                c: ctx
+                    .chrome("login", None)
+                    .with_notice(Some(Notice::of_error(ctx.tr, &error))),
                 known: vec![(ADMIN_USER_ID, ctx.tr.t("ui.login.administrator"))],
             };
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
@@ -90,7 +92,10 @@ mod tests {
     #[test]
     fn the_acting_user_comes_from_the_cookie() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("lang=zh; credgrid_user=7"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("lang=zh; credgrid_user=7"),
+        );
         assert_eq!(actor(&headers), Some(Actor { user_id: 7 }));
         headers.insert(header::COOKIE, HeaderValue::from_static("credgrid_user=-1"));
         assert_eq!(actor(&headers), None);

@@ -97,6 +97,9 @@ impl Operation {
     }
 }
 
+/// Requests sent by this test (a guard against walking an empty document).
+static SENT: AtomicU64 = AtomicU64::new(0);
+
 fn fresh_key() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     format!("bad-input-{}", NEXT.fetch_add(1, Ordering::Relaxed))
@@ -110,6 +113,7 @@ async fn send(
     extra: &[(&str, &str)],
     body: Option<&str>,
 ) -> crate::helpers::Reply {
+    SENT.fetch_add(1, Ordering::Relaxed);
     let key = fresh_key();
     let mut headers: Vec<(&str, &str)> = extra.to_vec();
     if op.needs_key() && !extra.iter().any(|(k, _)| *k == "Idempotency-Key") {
@@ -357,6 +361,9 @@ async fn every_operation_answers_bad_input_with_a_problem() {
             attack_body_fields(&app, &world, op, &example).await;
         }
     }
+    let sent = SENT.load(Ordering::Relaxed);
+    assert!(sent > 800, "only {sent} bad requests were generated");
+    eprintln!("{sent} bad requests, every one answered with a 4xx problem");
     // Nothing above moved money: the world's loan still has its one repayment.
     let txs = app
         .get(&format!("/api/v1/loans/{}/transactions", world.loan_id))

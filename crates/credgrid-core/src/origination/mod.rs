@@ -27,4 +27,6 @@ pub use process::{Capacity, Process, Slot, StepSpec};
 pub use refusal::Refusal;
 pub use step::Step;
 pub use tier::{BorrowerKind, Tier, TierConditions, TierDecision, TierError, TierInput, TierRule, TierRules};
-pub use workflow::{Act, ApplicationFacts, Decision, Event, Outcome, Status, Workflow};
+pub use workflow::{
+    Act, ApplicationFacts, Decision, Event, ExposureFacts, Outcome, Replay, Status, Workflow,
+};

@@ -7,6 +7,7 @@
 use super::process::Capacity;
 use super::step::Step;
 use crate::authz::Role;
+use crate::collateral::CollateralError;
 use crate::money::Money;
 
 /// A refused act. `Sod*`-coded variants are separation-of-duties rules
@@ -53,6 +54,10 @@ pub enum Refusal {
     NoAuthority,
     #[error("the amount {amount} is over the approver's ceiling {ceiling}")]
     OverCeiling { ceiling: Money, amount: Money },
+    #[error("the client's exposure and collateral must be checked before this step")]
+    ExposureNotChecked,
+    #[error("{0}")]
+    LimitBreached(CollateralError),
     #[error("the current step is not a committee vote")]
     NotCommitteeStep,
     #[error("the committee has {votes} votes; a quorum needs {required}")]
@@ -81,6 +86,8 @@ impl Refusal {
             Refusal::MissingDocuments { .. } => "workflow-missing-documents",
             Refusal::NoAuthority => "sod-no-authority",
             Refusal::OverCeiling { .. } => "sod-over-ceiling",
+            Refusal::ExposureNotChecked => "workflow-exposure-not-checked",
+            Refusal::LimitBreached(inner) => inner.code(),
             Refusal::NotCommitteeStep => "committee-not-committee-step",
             Refusal::NoQuorum { .. } => "committee-no-quorum",
         }
@@ -91,7 +98,7 @@ impl Refusal {
         format!("refusal.{}", self.code())
     }
 
-    /// Whether the refusal is a separation-of-duties rule.
+    /// Whether the refusal is a separation-of-duties rule (the `sod-*` codes).
     pub fn is_separation_of_duties(&self) -> bool {
         self.code().starts_with("sod-")
     }

@@ -13,6 +13,7 @@ use super::process::{Capacity, Process, Slot, StepSpec};
 use super::refusal::Refusal;
 use super::step::Step;
 use crate::authz::{Actor, NodeId, UserId, within_scope};
+use crate::collateral::{Collateral, Coverage, Exposure, HaircutTable, LimitCheck, Limits, check_limits};
 use crate::money::Money;
 use chrono::{DateTime, Utc};
 
@@ -54,6 +55,16 @@ impl Decision {
     }
 }
 
+/// The client's exposure and collateral as the actor saw them, for the
+/// R-ORIG-5 check before approval and before disbursement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExposureFacts {
+    pub exposure: Exposure,
+    pub collateral: Vec<Collateral>,
+    /// The available part of the published pure-credit line.
+    pub pure_credit_line_available: Option<Money>,
+}
+
 /// One act on the current step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Act {
@@ -64,6 +75,9 @@ pub struct Act {
     pub reasons: Vec<String>,
     /// Codes of the documents the actor saw.
     pub documents_seen: Vec<String>,
+    /// Required on approving a step that needs the exposure check, when the
+    /// workflow has limits ([`Workflow::with_limits`]).
+    pub exposure: Option<ExposureFacts>,
     pub at: DateTime<Utc>,
 }
 
@@ -75,8 +89,14 @@ impl Act {
             decision,
             reasons: Vec::new(),
             documents_seen: Vec::new(),
+            exposure: None,
             at,
         }
+    }
+
+    pub fn exposure(mut self, exposure: ExposureFacts) -> Act {
+        self.exposure = Some(exposure);
+        self
     }
 
     pub fn capacity(mut self, capacity: Capacity) -> Act {
@@ -151,6 +171,35 @@ pub struct Event {
     pub outcome: Outcome,
     /// The count, on the closing of a committee vote.
     pub tally: Option<Tally>,
+    /// The exposure the actor saw and the coverage computed from it, when the
+    /// step was checked against the limits.
+    pub exposure: Option<ExposureFacts>,
+    pub coverage: Option<Coverage>,
+}
+
+impl Event {
+    /// The act this event records, to replay it ([`Workflow::replay`]);
+    /// `None` for the closing of a committee vote.
+    pub fn act(&self) -> Option<Act> {
+        let decision = self.decision.clone()?;
+        Some(Act {
+            step: self.step,
+            capacity: self.capacity,
+            decision,
+            reasons: self.reasons.clone(),
+            documents_seen: self.documents_seen.clone(),
+            exposure: self.exposure.clone(),
+            at: self.at,
+        })
+    }
+}
+
+/// One stored entry to replay: an act with the actor as they were when they
+/// acted (roles and node at the time), or the closing of a committee vote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Replay {
+    Act { actor: Actor, act: Act },
+    CloseCommittee { at: DateTime<Utc> },
 }
 
 /// The state of one application's process.
@@ -160,6 +209,8 @@ pub struct Workflow {
     process: Process,
     committee: CommitteeRule,
     ceilings: Ceilings,
+    /// The haircuts and limits of the R-ORIG-5 check, when configured.
+    limits: Option<(HaircutTable, Limits)>,
     position: usize,
     status: Status,
     /// Signatures given on the current step since it was (re)entered.
@@ -188,12 +239,36 @@ impl Workflow {
             process,
             committee,
             ceilings,
+            limits: None,
             position: 0,
             status,
             signatures: Vec::new(),
             votes: Vec::new(),
             history: Vec::new(),
         }
+    }
+
+    /// Turns on the exposure and coverage check of R-ORIG-5: approving a
+    /// step for which [`Step::needs_exposure_check`] holds then needs the
+    /// act's [`ExposureFacts`] and passes only within `limits`.
+    pub fn with_limits(mut self, haircuts: HaircutTable, limits: Limits) -> Workflow {
+        self.limits = Some((haircuts, limits));
+        self
+    }
+
+    /// Replays a stored history onto this (new) workflow. Every entry is
+    /// checked again; the first that is refused is returned with its
+    /// position, which means the stored history does not follow the rules
+    /// in force (or was edited).
+    pub fn replay(mut self, entries: &[Replay]) -> Result<Workflow, (usize, Refusal)> {
+        for (position, entry) in entries.iter().enumerate() {
+            let applied = match entry {
+                Replay::Act { actor, act } => self.act(actor, act.clone()),
+                Replay::CloseCommittee { at } => self.close_committee(*at),
+            };
+            applied.map_err(|refusal| (position, refusal))?;
+        }
+        Ok(self)
     }
 
     pub fn facts(&self) -> &ApplicationFacts {
@@ -228,7 +303,7 @@ impl Workflow {
 
     /// Acts on the current step, or refuses with the rule broken.
     pub fn act(&mut self, actor: &Actor, act: Act) -> Result<Event, Refusal> {
-        let capacity = self.check(actor, &act)?;
+        let (capacity, coverage) = self.check(actor, &act)?;
         let spec = self.process.steps[self.position].clone();
         // `check` admitted only: votes on a committee step; approve, reject
         // and send-back elsewhere.
@@ -238,12 +313,16 @@ impl Workflow {
             Decision::Reject => self.reject(spec.step),
             Decision::Approve | Decision::Abstain => self.sign(&spec, capacity, actor.user_id),
         };
+        let summary = Summary {
+            tally: None,
+            coverage,
+        };
         Ok(self.record(
             act.at,
             spec.step,
             Some((actor.user_id, capacity, act)),
             outcome,
-            None,
+            summary,
         ))
     }
 
@@ -268,7 +347,11 @@ impl Workflow {
         } else {
             self.reject(step)
         };
-        Ok(self.record(at, step, None, outcome, Some(tally)))
+        let summary = Summary {
+            tally: Some(tally),
+            coverage: None,
+        };
+        Ok(self.record(at, step, None, outcome, summary))
     }
 
     fn current_spec(&self) -> Result<&StepSpec, Refusal> {
@@ -280,8 +363,9 @@ impl Workflow {
         Ok(&self.process.steps[self.position])
     }
 
-    /// Every rule, in the order of [`Refusal`]; returns the resolved capacity.
-    fn check(&self, actor: &Actor, act: &Act) -> Result<Capacity, Refusal> {
+    /// Every rule, in the order of [`Refusal`]; returns the resolved
+    /// capacity and, when the limits were checked, the coverage.
+    fn check(&self, actor: &Actor, act: &Act) -> Result<(Capacity, Option<Coverage>), Refusal> {
         let spec = self.current_spec()?;
         if act.step != spec.step {
             return Err(Refusal::NotCurrentStep {
@@ -305,13 +389,34 @@ impl Workflow {
         {
             return Err(Refusal::InvalidSendBack { to });
         }
-        if act.decision == Decision::Approve {
-            check_documents(spec, &act.documents_seen)?;
-            if spec.step.is_approval() && !spec.committee {
-                self.check_ceiling(actor, slot)?;
-            }
+        if act.decision != Decision::Approve {
+            return Ok((slot.capacity, None));
         }
-        Ok(slot.capacity)
+        check_documents(spec, &act.documents_seen)?;
+        if spec.step.is_approval() && !spec.committee {
+            self.check_ceiling(actor, slot)?;
+        }
+        Ok((slot.capacity, self.check_exposure(spec.step, act)?))
+    }
+
+    /// R-ORIG-5: exposure, pure-credit line and coverage, when configured.
+    fn check_exposure(&self, step: Step, act: &Act) -> Result<Option<Coverage>, Refusal> {
+        let Some((haircuts, limits)) = &self.limits else {
+            return Ok(None);
+        };
+        if !step.needs_exposure_check() {
+            return Ok(None);
+        }
+        let facts = act.exposure.as_ref().ok_or(Refusal::ExposureNotChecked)?;
+        let check = LimitCheck {
+            amount: self.facts.amount,
+            exposure: facts.exposure,
+            collateral: &facts.collateral,
+            pure_credit_line_available: facts.pure_credit_line_available,
+        };
+        check_limits(&check, haircuts, limits)
+            .map(Some)
+            .map_err(Refusal::LimitBreached)
     }
 
     /// Scope and the separation-of-duties rules about the person.
@@ -429,18 +534,19 @@ impl Workflow {
         step: Step,
         act: Option<(UserId, Capacity, Act)>,
         outcome: Outcome,
-        tally: Option<Tally>,
+        summary: Summary,
     ) -> Event {
         let seq = u32::try_from(self.history.len() + 1).unwrap_or(u32::MAX);
-        let (actor, capacity, decision, reasons, documents_seen) = match act {
+        let (actor, capacity, decision, reasons, documents_seen, exposure) = match act {
             Some((user, capacity, act)) => (
                 Some(user),
                 Some(capacity),
                 Some(act.decision),
                 act.reasons,
                 act.documents_seen,
+                act.exposure,
             ),
-            None => (None, None, None, Vec::new(), Vec::new()),
+            None => (None, None, None, Vec::new(), Vec::new(), None),
         };
         let event = Event {
             seq,
@@ -452,11 +558,19 @@ impl Workflow {
             reasons,
             documents_seen,
             outcome,
-            tally,
+            tally: summary.tally,
+            exposure,
+            coverage: summary.coverage,
         };
         self.history.push(event.clone());
         event
     }
+}
+
+/// What an event carries besides the act: a committee count or a coverage.
+struct Summary {
+    tally: Option<Tally>,
+    coverage: Option<Coverage>,
 }
 
 fn resolve_slot(spec: &StepSpec, capacity: Option<Capacity>) -> Result<&Slot, Refusal> {

@@ -1,0 +1,185 @@
+// The staff journey in a real browser: choose a user → register a client →
+// apply → approve → disburse → repay → the balance and the journal show it;
+// refusals shown on the page; the language switch; every page screenshotted.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chineseResidentId, minorUnits, shoot, startBrowser, startServer } from './harness.mjs';
+
+describe('staff web application', () => {
+  let server;
+  let chrome;
+  let context;
+  let page;
+  let loanUrl;
+
+  before(async () => {
+    server = await startServer();
+    chrome = await startBrowser({ baseURL: server.base, locale: 'en-US' });
+    context = chrome.context;
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  after(async () => {
+    await chrome?.stop();
+    await server?.stop();
+  });
+
+  it('asks who is acting, then shows the home page', async () => {
+    await page.goto('/');
+    assert.match(page.url(), /\/login$/);
+    await shoot(page, '01-login');
+    await page.getByRole('button', { name: /Administrator/ }).click();
+    await page.waitForURL(/\/\?done=login$/);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), "Today's work");
+    assert.match(await page.locator('.bdate').textContent(), /Business date/);
+    await shoot(page, '02-home');
+  });
+
+  it('shows a refused field next to it, then registers the client', async () => {
+    await page.goto('/clients');
+    await page.getByRole('link', { name: 'Register a client' }).click();
+    await page.getByLabel('Name').fill('Li Wei');
+    await page.getByLabel('Identity number').fill('110105199003071234');
+    await page.getByRole('button', { name: 'Register' }).click();
+    const fieldError = page.locator('#id_number-error');
+    assert.match(await fieldError.textContent(), /Identity number/);
+    assert.equal(await page.getByLabel('Identity number').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Name').inputValue(), 'Li Wei', 'the form keeps what was typed');
+    await shoot(page, '03-client-refused');
+    await page.getByLabel('Identity number').fill(chineseResidentId());
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.waitForURL(/\/clients\/\d+\?done=client$/);
+    assert.equal(await page.getByRole('status').locator('.notice-title').textContent(), 'The client is registered.');
+    await shoot(page, '04-client');
+  });
+
+  it('takes the application through approval and disbursement', async () => {
+    await page.getByRole('link', { name: 'Apply for a loan' }).click();
+    assert.notEqual(await page.getByLabel('Client number').inputValue(), '');
+    await page.getByLabel('Principal').fill('12000.00');
+    await page.getByLabel('Number of installments').fill('12');
+    await page.getByLabel('Purpose').fill('Seeds and fertiliser');
+    await shoot(page, '05-apply');
+    await page.getByRole('button', { name: 'Submit the application' }).click();
+    await page.waitForURL(/\/loans\/\d+\?done=applied$/);
+    loanUrl = new URL(page.url()).pathname;
+    assert.match(await page.locator('h1 .badge').textContent(), /Application/);
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForURL(/done=approve$/);
+    assert.match(await page.locator('h1 .badge').textContent(), /Approved/);
+    await page.getByRole('button', { name: 'Disburse' }).click();
+    await page.waitForURL(/done=disburse$/);
+    assert.match(await page.locator('h1 .badge').textContent(), /Disbursed/);
+    const outstanding = await page.getByTestId('principal-outstanding').textContent();
+    assert.equal(outstanding, '12,000.00 CNY');
+    assert.equal(await page.locator('#journal tbody.entry').count(), 1, 'the disbursement entry');
+    await shoot(page, '06-loan-disbursed');
+  });
+
+  it('refuses a negative repayment with a message naming the field', async () => {
+    await page.getByLabel('Amount (CNY)').fill('-50');
+    await page.getByRole('button', { name: 'Record the repayment' }).click();
+    const alert = page.getByRole('alert');
+    assert.equal(await alert.locator('.notice-title').textContent(), 'A field needs correcting');
+    assert.match(await alert.locator('.notice-detail').textContent(), /^Amount: /);
+    assert.match(await page.locator('#amount-error').textContent(), /Amount/);
+    assert.doesNotMatch(await page.content(), /panicked|stack backtrace|RUST_BACKTRACE/);
+    await shoot(page, '07-repayment-refused');
+  });
+
+  it('records a repayment once: the balance falls and the journal shows it', async () => {
+    await page.goto(loanUrl);
+    const before = minorUnits(await page.getByTestId('principal-outstanding').textContent());
+    await page.getByLabel('Amount (CNY)').fill('1500.00');
+    await page.getByRole('button', { name: 'Record the repayment' }).click();
+    await page.waitForURL(/done=repay$/);
+    const afterRepay = minorUnits(await page.getByTestId('principal-outstanding').textContent());
+    assert.ok(afterRepay < before, `outstanding ${afterRepay} < ${before}`);
+    assert.equal(await page.locator('#journal tbody.entry').count(), 2);
+    assert.match(await page.locator('#journal').textContent(), /Repayment/);
+    assert.match(await page.locator('#transactions').textContent(), /1,500\.00/);
+    await shoot(page, '08-loan-repaid');
+  });
+
+  it('does not pay twice when the same repayment form is submitted twice', async () => {
+    await page.goto(loanUrl);
+    const form = page.locator(`form[action="${loanUrl}/repay"]`);
+    const key = await form.locator('input[name=idempotency_key]').inputValue();
+    const body = { idempotency_key: key, amount: '100.00', value_date: '', prepayment: 'shorten_term' };
+    for (let i = 0; i < 2; i += 1) {
+      const response = await page.request.post(`${loanUrl}/repay`, { form: body, maxRedirects: 0 });
+      assert.equal(response.status(), 303);
+    }
+    await page.goto(loanUrl);
+    const amounts = await page.locator('#transactions tbody tr td:nth-child(5)').allTextContents();
+    assert.equal(amounts.filter((a) => a === '100.00').length, 1, `one payment of 100.00 in ${amounts}`);
+  });
+
+  it('shows "not allowed in this status" when a second clerk approves an approved loan', async () => {
+    await page.goto('/loans/new?client_id=1');
+    await page.getByLabel('Principal').fill('3000');
+    await page.getByRole('button', { name: 'Submit the application' }).click();
+    await page.waitForURL(/done=applied$/);
+    const other = await context.newPage();
+    await other.goto(new URL(page.url()).pathname);
+    await other.getByRole('button', { name: 'Approve' }).click();
+    await other.waitForURL(/done=approve$/);
+    await other.close();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    const alert = page.getByRole('alert');
+    assert.equal(await alert.locator('.notice-title').textContent(), 'Not allowed in this status');
+    assert.match(await alert.locator('.notice-detail').textContent(), /Approved/);
+    await shoot(page, '09-approve-twice-refused');
+  });
+
+  it('shows the trial balance, the end of day and the portfolio', async () => {
+    await page.goto('/ledger');
+    assert.equal(await page.locator('#trial-balance tfoot td').last().textContent(), 'Debits equal credits');
+    await shoot(page, '10-ledger');
+    await page.goto('/products');
+    await shoot(page, '11-products');
+    await page.getByRole('link', { name: 'GEN-ANNUITY' }).click();
+    await shoot(page, '12-product');
+    await page.goto('/loans?status=disbursed');
+    await shoot(page, '13-loans');
+    await page.goto('/clients?q=Li');
+    assert.match(await page.locator('#results').textContent(), /Li Wei/);
+    await shoot(page, '14-clients');
+    await page.goto('/eod');
+    await shoot(page, '15-eod');
+    await page.getByRole('button', { name: 'Run the end of day' }).click();
+    assert.match(await page.locator('#eod-summary').textContent(), /Loans processed/);
+    await shoot(page, '16-eod-summary');
+    await page.goto('/portfolio');
+    assert.equal(await page.locator('svg.chart').count(), 1);
+    await shoot(page, '17-portfolio');
+    const csv = await page.request.get('/portfolio.csv');
+    assert.match(csv.headers()['content-type'], /^text\/csv/);
+    assert.match(await csv.text(), /^Outlet,Product,Currency,Active loans,/);
+    await page.goto('/');
+    assert.match(await page.locator('.tiles').textContent(), /loans past due/);
+    await shoot(page, '18-home-after-eod');
+  });
+
+  it('switches the language to Chinese and Spanish and keeps the page', async () => {
+    await page.goto(loanUrl);
+    await page.getByRole('link', { name: '中文' }).click();
+    await page.waitForURL((url) => url.pathname === loanUrl);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'zh');
+    assert.equal(await page.locator('#sch-h').textContent(), '还款计划');
+    assert.equal(await page.locator('#je-h').textContent(), '会计分录');
+    assert.match(await page.locator('.bdate').textContent(), /营业日.*\d{4}年\d{1,2}月\d{1,2}日/);
+    await shoot(page, '19-loan-zh');
+    await page.getByRole('link', { name: 'Español' }).click();
+    await page.waitForURL((url) => url.pathname === loanUrl);
+    assert.equal(await page.locator('#sch-h').textContent(), 'Plan de pagos');
+    assert.equal(await page.locator('#je-h').textContent(), 'Asientos contables');
+    assert.match(await page.getByTestId('principal-outstanding').textContent(), /^\d{1,3}(\.\d{3})*,\d{2} CNY$/);
+    await page.getByLabel('Importe (CNY)').fill('0');
+    await page.getByRole('button', { name: 'Registrar el pago' }).click();
+    assert.equal(await page.getByRole('alert').locator('.notice-title').textContent(), 'Hay un dato que corregir');
+    await shoot(page, '20-loan-es-refused');
+    await page.goto('/portfolio');
+    await shoot(page, '21-portfolio-es');
+  });
+});
