@@ -7,6 +7,7 @@
 use crate::http::error::ApiError;
 use crate::http::fields::{Amount, Fields, TEXT_LEN_MAX, Zero};
 use credgrid_app::*;
+use credgrid_core::i18n::{Locale, t};
 use credgrid_core::{Currency, Money};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -373,6 +374,28 @@ pub fn event_json(seq: i64, e: &LoanEventView) -> Value {
     json!({
         "seq": seq, "kind": e.kind, "from_status": e.from_status, "to_status": e.to_status,
         "user_id": e.user_id, "business_date": e.business_date.to_string(), "reason": e.reason,
+    })
+}
+
+pub fn account_json(a: &AccountView) -> Value {
+    json!({"code": a.code, "name": t(Locale::En, &a.name_key, &[]), "kind": a.kind})
+}
+
+pub fn journal_entry_json(e: &JournalEntryView) -> Value {
+    let lines: Vec<Value> = e
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "account_code": l.account_code, "account_name": t(Locale::En, &l.account_name_key, &[]),
+                "account_kind": l.account_kind, "currency": l.debit.currency().code(),
+                "debit": money_text(&l.debit), "credit": money_text(&l.credit),
+            })
+        })
+        .collect();
+    json!({
+        "id": e.id, "business_date": e.business_date.to_string(), "event": e.event, "loan_id": e.loan_id,
+        "outlet_id": e.outlet_id, "description": e.description, "reverses_id": e.reverses_id, "lines": lines,
     })
 }
 

@@ -741,6 +741,12 @@ impl Institution {
             }
             let date = business_date(tx)?;
             require_day_open(tx, date)?;
+            // The end of day no longer steps a written-off loan; bring its
+            // position to the business date (nothing accrues on it).
+            let idle = loan.position.accrue_to(date).map_err(servicing_error)?;
+            if !(idle.interest.is_zero() && idle.penalty.is_zero() && idle.compound.is_zero()) {
+                return Err(AppError::Internal(format!("written-off loan {loan_id} accrued interest")));
+            }
             loan.position.recover(date, amount).map_err(servicing_error)?;
             let entry = loan
                 .rules

@@ -632,6 +632,7 @@ fn sample_refusals() -> Vec<Refusal> {
             ceiling: cny(100_000),
             amount: cny(150_000),
         },
+        Refusal::ExposureNotChecked,
         Refusal::NotCommitteeStep,
         Refusal::NoQuorum {
             votes: 4,

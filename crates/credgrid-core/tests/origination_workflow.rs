@@ -8,10 +8,13 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use credgrid_core::authz::{Actor, Permission, Role, UserId, default_permissions};
+use credgrid_core::collateral::{
+    Collateral, CollateralError, CollateralKind, Exposure, HaircutTable, Limits,
+};
 use credgrid_core::money::{Currency, Money};
 use credgrid_core::origination::{
-    Act, ApplicationFacts, Capacity, CeilingEntry, Ceilings, CommitteeRule, Decision, Outcome, Process,
-    Refusal, Replay, Status, Step, Tier, Workflow,
+    Act, ApplicationFacts, Capacity, CeilingEntry, Ceilings, CommitteeRule, Decision, ExposureFacts, Outcome,
+    Process, Refusal, Replay, Status, Step, Tier, Workflow,
 };
 
 const OUTLET: [i64; 3] = [1, 2, 3];
@@ -794,20 +797,20 @@ fn a_stored_history_replays_to_the_same_state_and_a_forged_one_is_refused() {
         .map(|e| match (e.actor, e.act()) {
             (Some(user), Some(act)) => Replay::Act {
                 actor: staff(user, &roles_of(user)),
-                act,
+                act: Box::new(act),
             },
             _ => Replay::CloseCommittee { at: e.at },
         })
         .collect();
     let rebuilt = |entries: &[Replay]| {
         let process = Process::default_for(Tier::High, false, &[Tier::High]);
-        Workflow::replay(
+        let fresh = Workflow::new(
             facts(500_000),
             process,
             CommitteeRule::default(),
             Ceilings::defaults(Currency::CNY),
-            entries,
-        )
+        );
+        fresh.replay(entries)
     };
     let again = rebuilt(&stored).unwrap();
     assert_eq!(again.history(), w.history());
@@ -818,4 +821,73 @@ fn a_stored_history_replays_to_the_same_state_and_a_forged_one_is_refused() {
         actor.user_id = 3;
     }
     assert_eq!(rebuilt(&forged).unwrap_err(), (3, Refusal::SameLeadAndAssist));
+}
+
+fn exposure_facts(loans_major: i64, collateral: &[Collateral]) -> ExposureFacts {
+    ExposureFacts {
+        exposure: Exposure {
+            loans_outstanding: cny(loans_major),
+            undrawn_lines: cny(0),
+            guarantees_given: cny(0),
+        },
+        collateral: collateral.to_vec(),
+        pure_credit_line_available: None,
+    }
+}
+
+#[test]
+fn with_limits_approval_and_disbursement_need_the_exposure_check() {
+    // R-ORIG-5: before approval and again before disbursement.
+    let limits = Limits {
+        single_client_max: Some(cny(100_000)),
+        coverage_min: Some("0.6".parse().unwrap()),
+    };
+    let mut w = workflow(Tier::Medium, 60_000).with_limits(HaircutTable::default(), limits);
+    must(
+        &mut w,
+        &staff(1, &[Role::AccountManager]),
+        approve(Step::Application, 1),
+    );
+    must(&mut w, &staff(2, &[Role::Reviewer]), approve(Step::Review, 2));
+    must(
+        &mut w,
+        &staff(3, &[Role::AccountManager]),
+        approve(Step::CreditGrant, 3),
+    );
+    let approver = staff(4, &[Role::Approver]);
+    assert_eq!(
+        refused(&mut w, &approver, approve(Step::Approval, 4)),
+        Refusal::ExposureNotChecked
+    );
+    // 30,000 owed + 60,000 = 90,000; a guarantee of 100,000 counts 50,000: 0.5555 < 0.6.
+    let guarantor = [Collateral::new(CollateralKind::Guarantor, cny(100_000))];
+    let thin = approve(Step::Approval, 4).exposure(exposure_facts(30_000, &guarantor));
+    let refusal = refused(&mut w, &approver, thin);
+    let below = CollateralError::CoverageBelowMinimum {
+        required: "0.6".parse().unwrap(),
+        actual: "0.5555".parse().unwrap(),
+    };
+    assert_eq!(refusal, Refusal::LimitBreached(below));
+    assert_eq!(refusal.code(), "limit-coverage-below-minimum");
+    // 50,000 owed + 60,000 = 110,000 > the single-client limit of 100,000.
+    let mortgage = [Collateral::new(CollateralKind::Mortgage, cny(200_000))];
+    let over = approve(Step::Approval, 4).exposure(exposure_facts(50_000, &mortgage));
+    assert_eq!(
+        refused(&mut w, &approver, over).code(),
+        "limit-exposure-over-limit"
+    );
+    // A mortgage of 200,000 counts 140,000 over 90,000: passes, and the event keeps the coverage.
+    let covered = approve(Step::Approval, 4).exposure(exposure_facts(30_000, &mortgage));
+    w.act(&approver, covered).unwrap();
+    let event = w.history().last().unwrap();
+    assert_eq!(event.coverage.map(|c| c.counted_value), Some(cny(140_000)));
+    assert!(event.exposure.is_some());
+    let teller = staff(5, &[Role::Teller]);
+    assert_eq!(
+        refused(&mut w, &teller, approve(Step::Disbursement, 5)),
+        Refusal::ExposureNotChecked
+    );
+    let pay = approve(Step::Disbursement, 5).exposure(exposure_facts(30_000, &mortgage));
+    must(&mut w, &teller, pay);
+    assert_eq!(w.status(), &Status::Finished);
 }

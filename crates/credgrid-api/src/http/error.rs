@@ -165,7 +165,9 @@ impl From<AppError> for ApiError {
             AppError::InvalidState { .. } | AppError::Concurrent { .. } | AppError::Refused { .. } => {
                 ApiError::new(StatusCode::CONFLICT, code, error.to_string())
             }
-            AppError::Unauthenticated { .. } => ApiError::new(StatusCode::UNAUTHORIZED, code, error.to_string()),
+            AppError::Unauthenticated { .. } => {
+                ApiError::new(StatusCode::UNAUTHORIZED, code, error.to_string())
+            }
             AppError::Forbidden { .. } => ApiError::new(StatusCode::FORBIDDEN, code, error.to_string()),
             AppError::Internal(detail) => ApiError::internal(detail),
         }

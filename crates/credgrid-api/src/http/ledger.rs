@@ -1,14 +1,60 @@
-//! The books: the trial balance of a date and a node.
+//! The books: the chart of accounts, the journal, the trial balance and the portfolio report.
 
 use super::error::ApiError;
 use super::extract::Query;
+use super::pagination::{page_json, page_request};
 use super::{AppState, Routes, app, blocking, ok};
-use crate::report_doc::trial_balance_value;
+use crate::dto;
+use crate::report_doc::{portfolio_value, trial_balance_value};
 use axum::extract::State;
 use axum::response::Response;
+use credgrid_app::Page;
+use serde_json::json;
 
 pub(super) fn routes(routes: Routes) -> Routes {
-    routes.get("/reports/trial-balance", trial_balance)
+    routes
+        .get("/accounts", accounts)
+        .get("/journal", journal)
+        .get("/reports/trial-balance", trial_balance)
+        .get("/reports/portfolio", portfolio)
+}
+
+async fn accounts(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let chart = blocking(&state, |i| app(i.accounts())).await?;
+    Ok(ok(
+        json!({"items": chart.iter().map(dto::account_json).collect::<Vec<_>>()}),
+    ))
+}
+
+/// Journal entries oldest first, paged by entry id.
+async fn journal(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+    let page = page_request(&mut q)?;
+    q.finish()?;
+    // One entry more than asked tells whether another page follows.
+    let mut entries = blocking(&state, move |i| {
+        app(i.journal(page.after_id, page.limit.saturating_add(1)))
+    })
+    .await?;
+    let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
+    let more = entries.len() > limit;
+    entries.truncate(limit);
+    let next_after_id = if more { entries.last().map(|e| e.id) } else { None };
+    Ok(ok(page_json(
+        &Page {
+            items: entries,
+            next_after_id,
+        },
+        dto::journal_entry_json,
+    )))
+}
+
+/// Outstanding, overdue, PAR and classification per outlet and product, as of
+/// the last closed business date; `?node_id=` limits it to a node's outlets.
+async fn portfolio(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+    let node_id = q.opt_int("node_id", 1, i64::MAX)?;
+    q.finish()?;
+    let report = blocking(&state, move |i| app(i.portfolio(node_id))).await?;
+    Ok(ok(portfolio_value(&report)))
 }
 
 /// `?date=` defaults to the business date; `?node_id=` to the whole institution.

@@ -29,6 +29,7 @@ pub(super) fn routes(routes: Routes) -> Routes {
         .post("/loans/{id}/repayments", repay)
         .get("/loans/{id}/transactions", transactions)
         .get("/loans/{id}/events", events)
+        .get("/loans/{id}/journal", journal)
         .post("/loans/{id}/transactions/{tx_id}/reversal", reverse)
         .post("/loans/{id}/fees", charge_fee)
         .post("/loans/{id}/write-off", write_off)
@@ -204,6 +205,18 @@ async fn events(State(state): State<AppState>, ids: Ids, Query(mut q): Query) ->
     let numbered: Vec<(i64, _)> = (1..).zip(all).collect();
     let page = page_of(numbered, |(seq, _)| *seq, page);
     Ok(ok(page_json(&page, |(seq, e)| dto::event_json(*seq, e))))
+}
+
+/// The journal entries of one loan (its postings), oldest first, paged by entry id.
+async fn journal(State(state): State<AppState>, ids: Ids, Query(mut q): Query) -> Result<Response, ApiError> {
+    let id = ids.id("id")?;
+    let page = page_request(&mut q)?;
+    q.finish()?;
+    let all = blocking(&state, move |i| app(i.loan_journal(id))).await?;
+    Ok(ok(page_json(
+        &page_of(all, |e| e.id, page),
+        dto::journal_entry_json,
+    )))
 }
 
 async fn reverse(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Result<Response, ApiError> {

@@ -271,12 +271,18 @@ mod tests {
         let request = Request::get("/boom").body(axum::body::Body::empty()).unwrap();
         let response = app.oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(response.headers()[header::CONTENT_TYPE], error::PROBLEM_CONTENT_TYPE);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            error::PROBLEM_CONTENT_TYPE
+        );
     }
 
     #[test]
     fn route_templates_match_one_segment_per_parameter() {
-        assert!(template_matches("/api/v1/loans/{id}/fees", "/api/v1/loans/7/fees"));
+        assert!(template_matches(
+            "/api/v1/loans/{id}/fees",
+            "/api/v1/loans/7/fees"
+        ));
         assert!(!template_matches("/api/v1/loans/{id}", "/api/v1/loans/"));
         assert!(!template_matches("/api/v1/loans/{id}", "/api/v1/loans/7/fees"));
     }

@@ -515,7 +515,72 @@ fn book_views() -> Vec<(&'static str, Value)> {
         ),
         ("totals", totals),
     ];
+    let journal_line = vec![
+        ("account_code", typed("string")),
+        ("account_name", typed("string")),
+        ("account_kind", typed("string")),
+        ("currency", typed("string")),
+        ("debit", amount_out()),
+        ("credit", amount_out()),
+    ];
+    let entry = vec![
+        ("id", id()),
+        ("business_date", date()),
+        ("event", typed("string")),
+        ("loan_id", typed_or_null("integer")),
+        ("outlet_id", id()),
+        ("description", typed("string")),
+        ("reverses_id", typed_or_null("integer")),
+        (
+            "lines",
+            json!({"type": "array", "items": schema_ref("JournalLine")}),
+        ),
+    ];
+    let account = vec![
+        ("code", typed("string")),
+        ("name", typed("string")),
+        ("kind", typed("string")),
+    ];
+    let classes = view(
+        ["pass", "special_mention", "substandard", "doubtful", "loss"]
+            .map(|c| (c, amount_out()))
+            .to_vec(),
+    );
+    let mut portfolio_line = vec![
+        ("outlet_id", id()),
+        ("outlet_code", typed("string")),
+        ("product_code", typed("string")),
+        ("currency", typed("string")),
+        ("loans_active", typed("integer")),
+        ("by_class", classes),
+    ];
+    portfolio_line.extend(money_fields(&[
+        "principal_outstanding",
+        "principal_overdue",
+        "par30",
+        "par90",
+        "provision",
+    ]));
+    let portfolio = vec![
+        ("as_of", date()),
+        (
+            "lines",
+            json!({"type": "array", "items": schema_ref("PortfolioLine")}),
+        ),
+    ];
     vec![
+        ("JournalLine", view(journal_line)),
+        ("JournalEntry", view(entry)),
+        ("Account", view(account)),
+        (
+            "AccountList",
+            view(vec![(
+                "items",
+                json!({"type": "array", "items": schema_ref("Account")}),
+            )]),
+        ),
+        ("PortfolioLine", view(portfolio_line)),
+        ("Portfolio", view(portfolio)),
         ("EodSummary", view(eod)),
         ("TrialBalanceLine", view(tb_line)),
         ("TrialBalance", view(tb)),
@@ -574,6 +639,7 @@ fn view_schemas() -> Vec<(&'static str, Value)> {
         ("LoanPage", "Loan"),
         ("TransactionPage", "Transaction"),
         ("LoanEventPage", "LoanEvent"),
+        ("JournalPage", "JournalEntry"),
     ] {
         views.push((page_name, page(item)));
     }
@@ -628,6 +694,10 @@ const OPS: &[Op] = &[
     Op { method: "post", path: "/loans/{id}/write-off", id: "writeOffLoan", tag: "loans", summary: "Write the loan off", query: &[], body: Some(("Reason", true)), money: true, success: (201, "Transaction") },
     Op { method: "post", path: "/loans/{id}/recoveries", id: "recoverLoan", tag: "loans", summary: "Record money recovered after write-off", query: &[], body: Some(("Recovery", true)), money: true, success: (201, "Transaction") },
     Op { method: "post", path: "/schedule", id: "calculateSchedule", tag: "calculator", summary: "The loan calculator: a repayment schedule from terms (the `credgrid schedule` document); stores nothing", query: &[], body: Some(("ScheduleRequest", true)), money: false, success: (200, "Schedule") },
+    Op { method: "get", path: "/loans/{id}/journal", id: "listLoanJournal", tag: "books", summary: "The loan's journal entries (its postings)", query: PAGE, body: None, money: false, success: (200, "JournalPage") },
+    Op { method: "get", path: "/accounts", id: "listAccounts", tag: "books", summary: "The chart of accounts", query: &[], body: None, money: false, success: (200, "AccountList") },
+    Op { method: "get", path: "/journal", id: "listJournal", tag: "books", summary: "Journal entries, oldest first", query: PAGE, body: None, money: false, success: (200, "JournalPage") },
+    Op { method: "get", path: "/reports/portfolio", id: "getPortfolio", tag: "books", summary: "Outstanding, overdue, PAR and classes per outlet and product, as of the last closed date", query: &["node_id"], body: None, money: false, success: (200, "Portfolio") },
     Op { method: "get", path: "/reports/trial-balance", id: "getTrialBalance", tag: "books", summary: "Trial balance of a date (default: the business date) and node (default: all)", query: &["date", "node_id"], body: None, money: false, success: (200, "TrialBalance") },
 ];
 

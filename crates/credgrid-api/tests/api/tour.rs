@@ -117,6 +117,33 @@ async fn a_loan_from_application_to_balanced_books() {
     assert_eq!(path, ["application", "approved", "disbursed"]);
 
     assert_books_balance(&app).await;
+    let postings = app.get(&format!("/api/v1/loans/{}/journal", world.loan_id)).await;
+    app.conforms("JournalPage", postings.ok("loan journal"));
+    for entry in postings.body["items"].as_array().unwrap() {
+        assert_eq!(
+            sum(&entry["lines"], "debit"),
+            sum(&entry["lines"], "credit"),
+            "entry {entry} balances"
+        );
+    }
+    let journal = app.get("/api/v1/journal?limit=1").await;
+    app.conforms("JournalPage", journal.ok("journal"));
+    assert_eq!(journal.body["items"].as_array().unwrap().len(), 1);
+    assert!(
+        journal.body["next_after_id"].is_i64(),
+        "the disbursement and the repayment make two entries"
+    );
+    let chart = app.get("/api/v1/accounts").await;
+    app.conforms("AccountList", chart.ok("accounts"));
+    app.post("/api/v1/eod", &json!({})).await.ok("eod");
+    let portfolio = app.get("/api/v1/reports/portfolio").await;
+    app.conforms("Portfolio", portfolio.ok("portfolio"));
+    let lines = portfolio.body["lines"].as_array().unwrap();
+    assert_eq!(
+        sum(&portfolio.body["lines"], "principal_outstanding"),
+        minor(&loan["balances"]["principal_outstanding"])
+    );
+    assert!(lines.iter().all(|l| l["outlet_id"] == world.outlet_id));
     let listed = app.get("/api/v1/loans?status=disbursed").await;
     app.conforms("LoanPage", listed.ok("list loans"));
     assert!(

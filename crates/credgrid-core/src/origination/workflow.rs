@@ -198,7 +198,7 @@ impl Event {
 /// acted (roles and node at the time), or the closing of a committee vote.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Replay {
-    Act { actor: Actor, act: Act },
+    Act { actor: Actor, act: Box<Act> },
     CloseCommittee { at: DateTime<Utc> },
 }
 
@@ -263,7 +263,7 @@ impl Workflow {
     pub fn replay(mut self, entries: &[Replay]) -> Result<Workflow, (usize, Refusal)> {
         for (position, entry) in entries.iter().enumerate() {
             let applied = match entry {
-                Replay::Act { actor, act } => self.act(actor, act.clone()),
+                Replay::Act { actor, act } => self.act(actor, (**act).clone()),
                 Replay::CloseCommittee { at } => self.close_committee(*at),
             };
             applied.map_err(|refusal| (position, refusal))?;
