@@ -21,6 +21,8 @@ mod notice;
 mod portfolio;
 mod products;
 pub mod session;
+#[cfg(test)]
+mod tests;
 
 use askama::Template;
 use axum::Router;
