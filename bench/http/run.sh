@@ -54,13 +54,17 @@ echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $LOANS loans, db $DB"
 LOANS=$LOANS RUN="r$$" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s \
     -s "$HERE/repayments.lua" "http://127.0.0.1:$PORT" | tee "$DIR/wrk.out"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The server's CPU time (user + system) per acknowledged repayment: a figure
+# that depends less than the throughput on what else the machine runs.
+TICKS=$(awk '{print $14 + $15}' "/proc/$SERVER/stat")
+OK2XX=$(sed -n 's/^OK2XX=//p' "$DIR/wrk.out")
+echo "server CPU: $((TICKS * 1000 / $(getconf CLK_TCK))) ms = $((TICKS * 1000000 / $(getconf CLK_TCK) / (OK2XX > 0 ? OK2XX : 1))) us per 2xx"
 
 # SIGTERM: graceful shutdown; every answered request was committed before its answer.
 kill -TERM $SERVER
 wait $SERVER || true
 trap - EXIT
 
-OK2XX=$(sed -n 's/^OK2XX=//p' "$DIR/wrk.out")
 AFTER=$(sqlite3 "$DB" "SELECT count(*) FROM loan_transaction WHERE kind = 'repayment'")
 KEYED=$(sqlite3 "$DB" "SELECT count(*) FROM idempotency WHERE key LIKE 'r$$-%'")
 UNPOSTED=$(sqlite3 "$DB" "SELECT count(*) FROM loan_transaction t WHERE kind = 'repayment'

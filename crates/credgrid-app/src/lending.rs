@@ -466,6 +466,19 @@ impl Institution {
         self.read(|r| loan_view(r, load_loan(r, id)?, &classifier, true))
     }
 
+    /// The currency of a loan (its product's), without building its view:
+    /// what the API needs to read an amount sent for the loan.
+    pub fn loan_currency(&self, id: i64) -> Result<Currency, AppError> {
+        self.read(|r| {
+            Ok(product_rules(
+                r,
+                r.loan_product_id(id)
+                    .map_err(|_| AppError::not_found("loan", id))?,
+            )?
+            .currency)
+        })
+    }
+
     pub fn list_loans(&self, status: Option<&str>, page: PageRequest) -> Result<Page<LoanView>, AppError> {
         const STATUSES: [&str; 7] = [
             "application",
@@ -555,6 +568,7 @@ impl Institution {
             if !repayment.amount.is_positive() {
                 return Err(AppError::invalid("amount", "must be greater than zero"));
             }
+            let currency = loan.rules.currency;
             let id = if value_date == date {
                 repay_today(tx, loan, repayment.amount, prepayment, actor, date)?
             } else {
@@ -573,7 +587,8 @@ impl Institution {
                 None,
             )?;
             remember(tx, actor, &key, "transaction", id)?;
-            transaction_of(tx, id)
+            // The currency is known here: no second read of the loan.
+            Ok(transaction_view(tx.loan_transaction(id)?, currency))
         })
     }
 
@@ -745,7 +760,9 @@ impl Institution {
             // position to the business date (nothing accrues on it).
             let idle = loan.position.accrue_to(date).map_err(servicing_error)?;
             if !(idle.interest.is_zero() && idle.penalty.is_zero() && idle.compound.is_zero()) {
-                return Err(AppError::Internal(format!("written-off loan {loan_id} accrued interest")));
+                return Err(AppError::Internal(format!(
+                    "written-off loan {loan_id} accrued interest"
+                )));
             }
             loan.position.recover(date, amount).map_err(servicing_error)?;
             let entry = loan

@@ -186,6 +186,19 @@ impl ReadTx<'_> {
         found.ok_or(StoreError::NotFound { table: "loan", id })
     }
 
+    /// The product of loan `id` (a loan's product never changes), without
+    /// reading the rest of the row.
+    pub fn loan_product_id(&self, id: i64) -> Result<i64, StoreError> {
+        let found = self
+            .conn
+            .prepare_cached("SELECT product_id FROM loan WHERE id = ?1")
+            .refine()?
+            .query_row([id], |r| r.get(0))
+            .optional()
+            .refine()?;
+        found.ok_or(StoreError::NotFound { table: "loan", id })
+    }
+
     /// Loans with an id greater than `after_id`, oldest first, optionally
     /// of one status and within one outlet.
     pub fn loans(

@@ -138,6 +138,8 @@ pub fn title(code: &str) -> &'static str {
         "duplicate-identity" => "Another active client has this identity number",
         "idempotency-mismatch" => "The idempotency key was used with a different request",
         "concurrent-change" => "The resource was changed concurrently; retry",
+        "unauthenticated" => "Sign in first: the session is missing, expired or ended",
+        "forbidden" => "Your roles do not allow this",
         _ => "A business rule refused the action",
     }
 }
@@ -182,6 +184,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 9110 §11.6.1: a 401 names the scheme to authenticate with.
+            let bearer = HeaderValue::from_static("Bearer");
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, bearer);
+        }
         response
     }
 }
@@ -230,6 +237,21 @@ mod tests {
             assert_eq!(doc["field"].as_str(), field);
             assert!(doc["title"].as_str().is_some_and(|t| !t.is_empty()));
         }
+    }
+
+    #[test]
+    fn a_401_names_the_bearer_scheme() {
+        let response = ApiError::from(AppError::Unauthenticated { reason: "no session" }).into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+        let forbidden = ApiError::from(AppError::Forbidden {
+            permission: "loan.approve".into(),
+        })
+        .to_value();
+        assert_eq!(
+            (forbidden["status"].as_u64(), forbidden["title"].as_str()),
+            (Some(403), Some(title("forbidden")))
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Extractors that turn every malformed request into a problem, never a plain-text rejection.
 //!
-//! `ActingUser` (the temporary `X-Credgrid-User` header), `Ids` (path ids),
+//! `ActingUser` (a session's `Authorization: Bearer` token, else the
+//! temporary `X-Credgrid-User` header), `Ids` (path ids),
 //! `Query` (query parameters), `Body` (a JSON object) and `MoneyRequest`
 //! (a body plus the required `Idempotency-Key`).
 
@@ -11,7 +12,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use credgrid_app::{Actor, IdempotencyKey};
+use super::{AppState, app, blocking};
+use credgrid_app::{Actor, AppError, IdempotencyKey};
 use serde_json::Value;
 
 /// The header naming the acting user until login exists (issue 4).
@@ -23,7 +25,35 @@ pub const DEFAULT_USER_ID: i64 = 1;
 #[derive(Clone, Copy, Debug)]
 pub struct ActingUser(pub Actor);
 
-fn acting_user(headers: &HeaderMap) -> Result<Actor, ApiError> {
+/// A session token sent as `Authorization: Bearer <token>`, if any.
+fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let refused = || {
+        let mut e = ApiError::from(AppError::Unauthenticated { reason: "Authorization: send `Bearer <session token>`" });
+        e.field = Some("Authorization".into());
+        e
+    };
+    let text = value.to_str().map_err(|_| refused())?;
+    let (scheme, token) = text.split_once(' ').ok_or_else(refused)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(refused());
+    }
+    Ok(Some(token.to_string()))
+}
+
+/// The user of the session token when one is sent; otherwise the temporary header.
+pub(crate) async fn acting_user(headers: &HeaderMap, state: &AppState) -> Result<Actor, ApiError> {
+    match bearer_token(headers)? {
+        Some(token) => blocking(state, move |i| Ok(app(i.authenticate(&token))?.actor())).await,
+        None => header_user(headers),
+    }
+}
+
+/// The temporary `X-Credgrid-User` header (until every call must sign in, issue 4).
+fn header_user(headers: &HeaderMap) -> Result<Actor, ApiError> {
     let Some(value) = headers.get(USER_HEADER) else {
         return Ok(Actor {
             user_id: DEFAULT_USER_ID,
@@ -38,11 +68,26 @@ fn acting_user(headers: &HeaderMap) -> Result<Actor, ApiError> {
     Ok(Actor { user_id })
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ActingUser {
+impl FromRequestParts<AppState> for ActingUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        acting_user(&parts.headers, state).await.map(ActingUser)
+    }
+}
+
+/// The session token of a request that must carry one (`DELETE /sessions/current`).
+#[derive(Debug)]
+pub struct SessionToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        acting_user(&parts.headers).map(ActingUser)
+        match bearer_token(&parts.headers)? {
+            Some(token) => Ok(SessionToken(token)),
+            None => Err(ApiError::from(AppError::Unauthenticated { reason: "Authorization: sign in first" })),
+        }
     }
 }
 
@@ -151,14 +196,16 @@ pub struct MoneyRequest {
     pub fields: Fields,
 }
 
-impl<S: Send + Sync> FromRequest<S> for MoneyRequest {
+impl FromRequest<AppState> for MoneyRequest {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let actor = acting_user(req.headers())?;
-        let key = idempotency::key_from_headers(req.headers())?;
-        let method = req.method().as_str().to_string();
-        let path = req.uri().path().to_string();
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let actor = acting_user(&parts.headers, state).await?;
+        let key = idempotency::key_from_headers(&parts.headers)?;
+        let method = parts.method.as_str().to_string();
+        let path = parts.uri.path().to_string();
+        let req = Request::from_parts(parts, body);
         let body = Body::from_request(req, state).await?;
         let key = idempotency::idempotency_key(key, &method, &path, actor.user_id, &body.value);
         Ok(MoneyRequest {

@@ -55,7 +55,7 @@ impl CurrencyCache {
         if let Some(currency) = known {
             return Ok(currency);
         }
-        let currency = app(institution.loan(loan_id))?.principal.currency();
+        let currency = app(institution.loan_currency(loan_id))?;
         let mut cache = self
             .0
             .lock()

@@ -18,6 +18,7 @@ mod loans;
 mod org;
 mod products;
 mod schedule;
+mod sessions;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -91,6 +92,13 @@ impl Routes {
         self
     }
 
+    fn delete<H: Handler<T, AppState>, T: 'static>(mut self, path: &str, handler: H) -> Routes {
+        let path = format!("{PREFIX}{path}");
+        self.router = self.router.route(&path, axum::routing::delete(handler));
+        self.table.push((Method::DELETE, path));
+        self
+    }
+
     fn post<H: Handler<T, AppState>, T: 'static>(mut self, path: &str, handler: H) -> Routes {
         let path = format!("{PREFIX}{path}");
         self.router = self.router.route(&path, axum::routing::post(handler));
@@ -111,6 +119,7 @@ fn routes() -> Routes {
     let routes = products::routes(routes);
     let routes = loans::routes(routes);
     let routes = schedule::routes(routes);
+    let routes = sessions::routes(routes);
     ledger::routes(routes)
 }
 
@@ -200,8 +209,8 @@ async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// Serves the API on `listener` until SIGTERM or Ctrl-C, then finishes the
-/// requests in flight (graceful shutdown).
+/// Serves the API and the staff web application (`ui`) on `listener` until
+/// SIGTERM or Ctrl-C, then finishes the requests in flight (graceful shutdown).
 pub async fn serve(
     institution: Institution,
     listener: tokio::net::TcpListener,

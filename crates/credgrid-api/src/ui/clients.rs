@@ -204,7 +204,34 @@ struct ClientPage {
     kind: String,
     status: String,
     created_on: String,
+    /// Principal outstanding over the client's loans, per currency.
+    exposure: String,
     loans: Vec<ClientLoan>,
+}
+
+/// The principal the client owes over all their loans, per currency
+/// (`12,000.00 CNY`), or a dash.
+fn exposure(tr: super::locale::Tr, loans: &[LoanView]) -> String {
+    let mut totals: Vec<credgrid_core::Money> = Vec::new();
+    for loan in loans {
+        let owed = loan.balances.principal_outstanding;
+        match totals.iter_mut().find(|t| t.currency() == owed.currency()) {
+            // Saturates instead of failing the page: a client's loans cannot
+            // exceed i64 minor units because the ledger refuses it first.
+            Some(total) => *total = total.checked_add(owed).unwrap_or(*total),
+            None => totals.push(owed),
+        }
+    }
+    let shown: Vec<String> = totals
+        .iter()
+        .filter(|t| !t.is_zero())
+        .map(|t| tr.money(*t))
+        .collect();
+    if shown.is_empty() {
+        "—".to_string()
+    } else {
+        shown.join(" + ")
+    }
 }
 
 /// The loans of one client (the use cases list loans by status only, so this
@@ -253,6 +280,7 @@ pub(crate) async fn show(
         kind: tr.term("ui.client_kind", &client.kind),
         status: tr.term("ui.status", &client.status),
         created_on: tr.date(client.created_on),
+        exposure: exposure(tr, &loans),
         client,
         loans: loans
             .iter()

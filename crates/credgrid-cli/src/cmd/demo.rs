@@ -64,6 +64,7 @@ pub(crate) fn run(args: Args, db: Option<&Path>, locale: Locale) -> Outcome {
     };
     let started = Instant::now();
     let (institution, tally) = build(&path, scenario, locale)?;
+    create_staff(&institution, locale)?;
     let loans = LoanCounts::read(&institution).map_err(|e| app_failure(e, locale))?;
     let business_date = institution.business_date().map_err(|e| app_failure(e, locale))?;
     print_summary(&tally, &loans, business_date, started.elapsed(), locale);
@@ -110,6 +111,29 @@ fn prepare_file(path: &Path, replaceable: bool, locale: Locale) -> Result<(), Fa
             }
         }
     }
+    Ok(())
+}
+
+/// The demo password of a role's user: documented in docs/demo.md, never
+/// to be used outside a demonstration.
+pub(crate) fn demo_password(role: credgrid_core::authz::Role) -> String {
+    format!("demo-{}-2026", role.name().replace('_', "-"))
+}
+
+/// One staff user per role (`demo.<role>`), at the head office.
+fn create_staff(institution: &Institution, locale: Locale) -> Result<(), Failure> {
+    use credgrid_core::authz::Role;
+    for role in Role::ALL {
+        let user = credgrid_app::NewUser {
+            node_id: 1,
+            username: format!("demo.{}", role.name()),
+            display_name: format!("Demo {}", t(locale, &role.key(), &[])),
+            roles: vec![role.name().to_string()],
+            password: demo_password(role),
+        };
+        institution.create_user(credgrid_app::Actor { user_id: 1 }, user).map_err(|e| app_failure(e, locale))?;
+    }
+    println!("{}", t(locale, "demo.staff", &[("example", "demo.teller / demo-teller-2026")]));
     Ok(())
 }
 

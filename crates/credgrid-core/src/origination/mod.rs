@@ -10,8 +10,9 @@
 //! - [`authority`]: approvers' amount ceilings by role and node.
 //!
 //! The exposure and coverage checks of R-ORIG-5 are in
-//! [`crate::collateral::check_limits`]; the caller runs them before acting
-//! on a step for which [`Step::needs_exposure_check`] is true.
+//! [`crate::collateral::check_limits`]; a workflow built
+//! [`Workflow::with_limits`] runs them itself before approving a step for
+//! which [`Step::needs_exposure_check`] is true.
 
 pub mod authority;
 pub mod committee;

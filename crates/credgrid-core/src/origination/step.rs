@@ -83,8 +83,8 @@ impl Step {
     }
 
     /// Whether R-ORIG-5 asks for the exposure and coverage check
-    /// (`collateral::check_limits`) before this step is approved: before
-    /// approval and again before disbursement.
+    /// (`collateral::check_limits`, run by `Workflow::with_limits`) before
+    /// this step is approved: before approval and again before disbursement.
     pub fn needs_exposure_check(self) -> bool {
         matches!(self, Step::Approval | Step::LoanApproval | Step::Disbursement)
     }
