@@ -33,7 +33,9 @@ export async function startServer({ loans = 20 } = {}) {
   const seeded = spawnSync(bin, ['generate', '--db', db, '--loans', String(loans), '--outlets', '2'], {
     encoding: 'utf8',
   });
-  if (seeded.status !== 0) throw new Error(`credgrid generate failed: ${seeded.stderr}`);
+  if (seeded.status !== 0) {
+    throw new Error(`${bin} generate failed: ${seeded.error ?? ''} ${seeded.stderr ?? ''}`);
+  }
   const child = spawn(bin, ['serve', '--db', db, '--addr', '127.0.0.1:0', '--quiet'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

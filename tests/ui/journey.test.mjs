@@ -152,7 +152,7 @@ describe('staff web application', () => {
     await page.goto('/clients');
     await page.evaluate(() => (window.stillHere = true));
     await page.getByLabel('Name or identity number').pressSequentially('Li W');
-    await page.waitForURL(/\/clients\?q=Li\+W/);
+    await page.waitForURL(/\/clients\?q=Li(%20|\+)W/);
     await page.locator('#results', { hasText: 'Li Wei' }).waitFor();
     assert.equal(await page.locator('#results tbody tr').count(), 1);
     assert.equal(await page.evaluate(() => window.stillHere), true, 'htmx swapped the results in place');

@@ -33,7 +33,10 @@ fi
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 
 bin="${CREDGRID_BIN:-}"
-if [ -z "$bin" ]; then
+if [ -n "$bin" ]; then
+  bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+  export CREDGRID_BIN="$bin"
+else
   bin="$root/target/debug/credgrid"
   newest_source="$(find "$root/crates" -newer "$bin" -type f \( -name '*.rs' -o -name '*.html' -o -name '*.css' -o -name '*.txt' -o -name 'Cargo.toml' \) -print -quit 2>/dev/null || true)"
   if [ ! -x "$bin" ] || [ -n "$newest_source" ]; then

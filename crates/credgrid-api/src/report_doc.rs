@@ -309,3 +309,137 @@ pub fn journal_entry_text(format: JournalFormat, entry: &JournalEntryView) -> St
     }
     out
 }
+
+use credgrid_app::{BalanceSheet, IncomeStatement, StatementLine};
+
+fn lines_value(lines: &[StatementLine]) -> Vec<Value> {
+    lines
+        .iter()
+        .map(|l| {
+            json!({
+                "account_code": l.account_code,
+                "account_name": t(Locale::En, &l.account_name_key, &[]),
+                "kind": l.kind,
+                "amount": l.amount.to_major_string(),
+            })
+        })
+        .collect()
+}
+
+pub fn balance_sheet_value(sheets: &[BalanceSheet]) -> Value {
+    json!({
+        "statements": sheets.iter().map(|s| json!({
+            "as_of": s.as_of.to_string(),
+            "node_id": s.node_id,
+            "currency": s.currency,
+            "assets": lines_value(&s.assets),
+            "liabilities": lines_value(&s.liabilities),
+            "equity": lines_value(&s.equity),
+            "earnings": s.earnings.to_major_string(),
+            "total_assets": s.total_assets.to_major_string(),
+            "total_liabilities": s.total_liabilities.to_major_string(),
+            "total_equity": s.total_equity.to_major_string(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn income_statement_value(statements: &[IncomeStatement]) -> Value {
+    json!({
+        "statements": statements.iter().map(|s| json!({
+            "from": s.from.to_string(),
+            "to": s.to.to_string(),
+            "node_id": s.node_id,
+            "currency": s.currency,
+            "income": lines_value(&s.income),
+            "expenses": lines_value(&s.expenses),
+            "total_income": s.total_income.to_major_string(),
+            "total_expenses": s.total_expenses.to_major_string(),
+            "net_income": s.net_income.to_major_string(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn pretty(value: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+pub fn balance_sheet_json(sheets: &[BalanceSheet]) -> String {
+    pretty(&balance_sheet_value(sheets))
+}
+
+pub fn income_statement_json(statements: &[IncomeStatement]) -> String {
+    pretty(&income_statement_value(statements))
+}
+
+/// Section, account, name, amount — one CSV for either statement.
+fn statement_csv(sections: &[(&str, &str, &[StatementLine])]) -> String {
+    let mut out = csv_line(&["currency", "section", "account_code", "account_name", "amount"].map(String::from));
+    for (currency, section, lines) in sections {
+        for l in *lines {
+            out.push_str(&csv_line(&[
+                currency.to_string(),
+                section.to_string(),
+                l.account_code.clone(),
+                t(Locale::En, &l.account_name_key, &[]),
+                l.amount.to_major_string(),
+            ]));
+        }
+    }
+    out
+}
+
+pub fn balance_sheet_csv(sheets: &[BalanceSheet]) -> String {
+    let sections: Vec<(&str, &str, &[StatementLine])> = sheets
+        .iter()
+        .flat_map(|s| {
+            [
+                (s.currency.as_str(), "assets", s.assets.as_slice()),
+                (s.currency.as_str(), "liabilities", s.liabilities.as_slice()),
+                (s.currency.as_str(), "equity", s.equity.as_slice()),
+            ]
+        })
+        .collect();
+    statement_csv(&sections)
+}
+
+pub fn income_statement_csv(statements: &[IncomeStatement]) -> String {
+    let sections: Vec<(&str, &str, &[StatementLine])> = statements
+        .iter()
+        .flat_map(|s| [(s.currency.as_str(), "income", s.income.as_slice()), (s.currency.as_str(), "expenses", s.expenses.as_slice())])
+        .collect();
+    statement_csv(&sections)
+}
+
+fn section_table(out: &mut String, title: &str, lines: &[StatementLine], total: &str, locale: Locale) {
+    let _ = writeln!(out, "{title}");
+    for l in lines {
+        let _ = writeln!(out, "  {:<8} {:<40} {:>18}", l.account_code, t(locale, &l.account_name_key, &[]), l.amount.to_major_string());
+    }
+    let _ = writeln!(out, "  {:<49} {:>18}", t(locale, "report.total", &[]), total);
+}
+
+pub fn balance_sheet_table(sheets: &[BalanceSheet], locale: Locale) -> String {
+    let mut out = String::new();
+    for s in sheets {
+        let _ = writeln!(out, "{} ({})", t(locale, "report.balance_sheet_title", &[("date", &s.as_of.to_string())]), s.currency);
+        section_table(&mut out, &t(locale, "report.assets", &[]), &s.assets, &s.total_assets.to_major_string(), locale);
+        section_table(&mut out, &t(locale, "report.liabilities", &[]), &s.liabilities, &s.total_liabilities.to_major_string(), locale);
+        section_table(&mut out, &t(locale, "report.equity", &[]), &s.equity, &s.total_equity.to_major_string(), locale);
+        let _ = writeln!(out, "{:<51} {:>18}", t(locale, "report.earnings", &[]), s.earnings.to_major_string());
+    }
+    out
+}
+
+pub fn income_statement_table(statements: &[IncomeStatement], locale: Locale) -> String {
+    let mut out = String::new();
+    for s in statements {
+        let title = t(locale, "report.income_statement_title", &[("from", &s.from.to_string()), ("to", &s.to.to_string())]);
+        let _ = writeln!(out, "{title} ({})", s.currency);
+        section_table(&mut out, &t(locale, "report.income", &[]), &s.income, &s.total_income.to_major_string(), locale);
+        section_table(&mut out, &t(locale, "report.expenses", &[]), &s.expenses, &s.total_expenses.to_major_string(), locale);
+        let _ = writeln!(out, "{:<51} {:>18}", t(locale, "report.net_income", &[]), s.net_income.to_major_string());
+    }
+    out
+}

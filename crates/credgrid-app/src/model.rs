@@ -390,3 +390,45 @@ pub struct AuditVerification {
     /// `audit-edited`, `audit-deleted`, … (stable).
     pub break_code: Option<String>,
 }
+
+/// One account on a financial statement, in its natural sign (an asset,
+/// liability, equity or income account with its usual balance is positive;
+/// a contra-asset such as the loan-loss provision is negative).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementLine {
+    pub account_code: String,
+    pub account_name_key: String,
+    pub kind: String,
+    pub amount: Money,
+}
+
+/// The balance sheet of one currency at the end of a business date.
+/// `assets = liabilities + equity + earnings` always holds: earnings are the
+/// income less expenses not yet closed into equity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BalanceSheet {
+    pub as_of: NaiveDate,
+    pub node_id: i64,
+    pub currency: String,
+    pub assets: Vec<StatementLine>,
+    pub liabilities: Vec<StatementLine>,
+    pub equity: Vec<StatementLine>,
+    pub earnings: Money,
+    pub total_assets: Money,
+    pub total_liabilities: Money,
+    pub total_equity: Money,
+}
+
+/// The income statement of one currency over business dates `from..=to`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncomeStatement {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub node_id: i64,
+    pub currency: String,
+    pub income: Vec<StatementLine>,
+    pub expenses: Vec<StatementLine>,
+    pub total_income: Money,
+    pub total_expenses: Money,
+    pub net_income: Money,
+}

@@ -399,3 +399,27 @@ fn a_generated_portfolio_passes_the_check_and_its_end_of_day() {
     assert!(eod.loans_overdue > 0, "about one loan in twenty is overdue");
     assert_books(&w.inst);
 }
+
+#[test]
+fn the_balance_sheet_balances_and_the_income_statement_explains_the_earnings() {
+    let w = world("statements");
+    let loan = disbursed_loan(&w, 8_000);
+    w.inst.run_eod(ADMIN, Some(date("2024-03-15")), &|_, _| {}).unwrap();
+    repay(&w, loan.id, cny(700));
+    let as_of = date("2024-03-16");
+    let sheets = w.inst.balance_sheet(as_of, None).unwrap();
+    assert_eq!(sheets.len(), 1);
+    let bs = &sheets[0];
+    let right = bs.total_liabilities.checked_add(bs.total_equity).unwrap().checked_add(bs.earnings).unwrap();
+    assert_eq!(bs.total_assets, right, "assets = liabilities + equity + earnings");
+    assert!(bs.earnings.is_positive(), "interest and penalty were earned");
+    let statements = w.inst.income_statement(date("2024-01-01"), as_of, None).unwrap();
+    assert_eq!(statements[0].net_income, bs.earnings, "the whole history's profit is the unclosed earnings");
+    // A later period only holds that period's income.
+    let march = w.inst.income_statement(date("2024-03-01"), as_of, None).unwrap();
+    assert!(march[0].total_income.minor() < statements[0].total_income.minor());
+    // The outlet's own books are the whole institution's here.
+    let outlet = w.inst.balance_sheet(as_of, Some(w.outlet)).unwrap();
+    assert_eq!(outlet[0].total_assets, bs.total_assets);
+    assert!(matches!(w.inst.income_statement(as_of, date("2024-01-01"), None), Err(AppError::Invalid { .. })));
+}

@@ -15,6 +15,7 @@ pub mod collateral;
 pub mod conventions;
 pub mod calendar;
 pub mod i18n;
+pub mod grid;
 pub mod identity;
 pub mod ledger;
 pub mod masking;

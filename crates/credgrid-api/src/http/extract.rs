@@ -8,11 +8,11 @@
 use super::error::{ApiError, code};
 use super::fields::{Fields, Params, parse_int_text};
 use super::idempotency;
+use super::{AppState, app, blocking};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use super::{AppState, app, blocking};
 use credgrid_app::{Actor, AppError, IdempotencyKey};
 use serde_json::Value;
 
@@ -31,7 +31,9 @@ fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         return Ok(None);
     };
     let refused = || {
-        let mut e = ApiError::from(AppError::Unauthenticated { reason: "Authorization: send `Bearer <session token>`" });
+        let mut e = ApiError::from(AppError::Unauthenticated {
+            reason: "Authorization: send `Bearer <session token>`",
+        });
         e.field = Some("Authorization".into());
         e
     };
@@ -86,7 +88,9 @@ impl<S: Send + Sync> FromRequestParts<S> for SessionToken {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         match bearer_token(&parts.headers)? {
             Some(token) => Ok(SessionToken(token)),
-            None => Err(ApiError::from(AppError::Unauthenticated { reason: "Authorization: sign in first" })),
+            None => Err(ApiError::from(AppError::Unauthenticated {
+                reason: "Authorization: sign in first",
+            })),
         }
     }
 }

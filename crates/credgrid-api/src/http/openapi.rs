@@ -193,6 +193,14 @@ fn request_schemas() -> Vec<(&'static str, Value)> {
         ),
         ("EodRequest", object(&[], vec![("through", date())], true)),
         ("ScheduleRequest", schedule_request_schema()),
+        (
+            "Login",
+            object(
+                &["username", "password"],
+                vec![("username", text(64)), ("password", text(1024))],
+                true,
+            ),
+        ),
     ]
 }
 
@@ -629,6 +637,23 @@ fn view_schemas() -> Vec<(&'static str, Value)> {
             view(vec![("status", typed("string")), ("business_date", date())]),
         ),
         ("Problem", object(&["type", "title", "status"], problem, false)),
+        (
+            "Session",
+            view(vec![
+                ("token", typed("string")),
+                ("expires_at", typed("string")),
+                (
+                    "user",
+                    view(vec![
+                        ("id", id()),
+                        ("username", typed("string")),
+                        ("display_name", typed("string")),
+                        ("node_id", id()),
+                        ("roles", json!({"type": "array", "items": {"type": "string"}})),
+                    ]),
+                ),
+            ]),
+        ),
     ];
     views.extend(loan_views());
     views.extend(book_views());
@@ -693,6 +718,8 @@ const OPS: &[Op] = &[
     Op { method: "post", path: "/loans/{id}/fees", id: "chargeFee", tag: "loans", summary: "Charge a fee to the loan", query: &[], body: Some(("FeeCharge", true)), money: true, success: (201, "Transaction") },
     Op { method: "post", path: "/loans/{id}/write-off", id: "writeOffLoan", tag: "loans", summary: "Write the loan off", query: &[], body: Some(("Reason", true)), money: true, success: (201, "Transaction") },
     Op { method: "post", path: "/loans/{id}/recoveries", id: "recoverLoan", tag: "loans", summary: "Record money recovered after write-off", query: &[], body: Some(("Recovery", true)), money: true, success: (201, "Transaction") },
+    Op { method: "post", path: "/sessions", id: "login", tag: "sessions", summary: "Sign in: a session token for `Authorization: Bearer`; every refusal looks the same", query: &[], body: Some(("Login", true)), money: false, success: (201, "Session") },
+    Op { method: "delete", path: "/sessions/current", id: "logout", tag: "sessions", summary: "Sign out: end the session of the bearer token", query: &[], body: None, money: false, success: (204, "") },
     Op { method: "post", path: "/schedule", id: "calculateSchedule", tag: "calculator", summary: "The loan calculator: a repayment schedule from terms (the `credgrid schedule` document); stores nothing", query: &[], body: Some(("ScheduleRequest", true)), money: false, success: (200, "Schedule") },
     Op { method: "get", path: "/loans/{id}/journal", id: "listLoanJournal", tag: "books", summary: "The loan's journal entries (its postings)", query: PAGE, body: None, money: false, success: (200, "JournalPage") },
     Op { method: "get", path: "/accounts", id: "listAccounts", tag: "books", summary: "The chart of accounts", query: &[], body: None, money: false, success: (200, "AccountList") },
@@ -725,10 +752,13 @@ fn query_parameter(name: &str) -> Value {
 
 fn header_parameters(op: &Op) -> Vec<Value> {
     let mut params = Vec::new();
-    if op.method == "post" {
-        params.push(json!({"name": super::extract::USER_HEADER, "in": "header", "required": false,
+    if op.method == "post" && op.id != "login" {
+        params.push(
+            json!({"name": super::extract::USER_HEADER, "in": "header", "required": false,
             "schema": {"type": "integer", "format": "int64", "minimum": 1, "default": 1},
-            "description": "TEMPORARY until login (issue 4): the acting user's id; default 1 (the administrator)."}));
+            "description": "TEMPORARY until every call must sign in (issue 4): the acting user's id when no \
+                            `Authorization: Bearer` token is sent; default 1 (the administrator)."}),
+        );
     }
     if op.money {
         params.push(
@@ -767,6 +797,12 @@ fn responses(op: &Op) -> Value {
     };
     out.insert(op.success.0.to_string(), success);
     let mut errors: Vec<(u16, &str)> = vec![(500, "Internal error (no detail)")];
+    if op.method != "get" {
+        errors.push((
+            401,
+            "No valid session: a bad, expired or ended bearer token, or a refused login",
+        ));
+    }
     if op.method == "post" {
         errors.extend([
             (400, "Malformed body or header"),
@@ -800,7 +836,12 @@ fn operation(op: &Op) -> Value {
     let mut params = path_parameters(op.path);
     params.extend(op.query.iter().map(|q| query_parameter(q)));
     params.extend(header_parameters(op));
-    let mut doc = json!({"operationId": op.id, "tags": [op.tag], "summary": op.summary,
+    let security = match op.id {
+        "login" => json!([]),
+        "logout" => json!([{"bearer": []}]),
+        _ => json!([{"bearer": []}, {}]),
+    };
+    let mut doc = json!({"operationId": op.id, "security": security, "tags": [op.tag], "summary": op.summary,
                          "parameters": params, "responses": responses(op)});
     if let Some((schema, required)) = op.body {
         doc["requestBody"] = json!({"required": required, "content": {"application/json": {
@@ -825,6 +866,7 @@ pub fn example(schema: &str) -> Value {
         "Repayment" => json!({"amount": "500.00"}),
         "FeeCharge" => json!({"amount": "20.00", "reason": "field visit"}),
         "Recovery" => json!({"amount": "100.00"}),
+        "Login" => json!({"username": "admin", "password": "correct horse battery"}),
         "ScheduleRequest" => {
             json!({"principal": "5000.00", "annual_rate": "12", "installments": 12, "every": 1,
             "unit": "months", "disbursement_date": "2026-01-05", "method": "annuity"})
@@ -855,7 +897,9 @@ pub fn document() -> Value {
                 400: the body is not a JSON object or a header is missing or invalid."},
         "servers": [{"url": "/"}],
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+            "description": "A session token from POST /api/v1/sessions. Optional for now: without it the \
+                X-Credgrid-User header (default user 1) names the acting user."}}},
     })
 }
 

@@ -15,7 +15,9 @@ use serde_json::json;
 const PASSWORD_LEN_MAX: usize = 1024;
 
 pub(super) fn routes(routes: Routes) -> Routes {
-    routes.post("/sessions", login).delete("/sessions/current", logout)
+    routes
+        .post("/sessions", login)
+        .delete("/sessions/current", logout)
 }
 
 async fn login(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
@@ -34,7 +36,10 @@ async fn login(State(state): State<AppState>, body: Body) -> Result<Response, Ap
     Ok(created(format!("{PREFIX}/sessions/current"), doc))
 }
 
-async fn logout(State(state): State<AppState>, SessionToken(token): SessionToken) -> Result<Response, ApiError> {
+async fn logout(
+    State(state): State<AppState>,
+    SessionToken(token): SessionToken,
+) -> Result<Response, ApiError> {
     blocking(&state, move |i| app(i.logout(&token))).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -75,7 +75,8 @@ fn detail_of(tr: Tr, error: &AppError) -> (String, Option<String>) {
         AppError::Unauthenticated { .. } | AppError::Forbidden { .. } => (error.to_string(), None),
         AppError::Invalid { field, reason } => {
             let label = tr.term("ui.field", field);
-            let detail = tr.ta("ui.error.field_detail", &[("field", &label), ("reason", reason)]);
+            let reason = reason_text(tr, reason);
+            let detail = tr.ta("ui.error.field_detail", &[("field", &label), ("reason", &reason)]);
             (detail, Some(field.clone()))
         }
         AppError::NotFound { entity, id } => {
@@ -111,6 +112,39 @@ fn detail_of(tr: Tr, error: &AppError) -> (String, Option<String>) {
     }
 }
 
+/// Reasons the use cases write (in English) that the catalogue translates;
+/// any other reason is shown as written.
+const KNOWN_REASONS: [(&str, &str); 6] = [
+    ("must be greater than zero", "ui.app_reason.greater_than_zero"),
+    (
+        "must be a positive amount in the loan's currency",
+        "ui.app_reason.positive_in_currency",
+    ),
+    (
+        "must not be after the business date",
+        "ui.app_reason.not_after_business_date",
+    ),
+    (
+        "must be after the business date",
+        "ui.app_reason.after_business_date",
+    ),
+    ("must not be empty", "ui.app_reason.not_empty"),
+    ("the client is not active", "ui.app_reason.client_not_active"),
+];
+
+fn reason_text(tr: Tr, reason: &str) -> String {
+    if let Some((_, key)) = KNOWN_REASONS.iter().find(|(english, _)| *english == reason) {
+        return tr.t(key);
+    }
+    let range = reason
+        .strip_prefix("must be between ")
+        .and_then(|r| r.split_once(" and "));
+    if let Some((low, high)) = range {
+        return tr.ta("ui.app_reason.between", &[("low", low), ("high", high)]);
+    }
+    reason.to_string()
+}
+
 /// The HTTP status of a page that shows `error`.
 pub(crate) fn status_of(error: &AppError) -> StatusCode {
     match error {
@@ -134,7 +168,20 @@ mod tests {
         assert!(zh.detail.contains("金额"), "{}", zh.detail);
         assert_eq!(zh.field.as_deref(), Some("amount"));
         let es = Notice::of_error(Tr { locale: Locale::Es }, &error);
-        assert!(es.detail.contains("Importe"), "{}", es.detail);
+        assert!(es.detail.starts_with("Importe: "), "{}", es.detail);
+        assert!(
+            !es.detail.contains("greater"),
+            "the known reason is translated: {}",
+            es.detail
+        );
+        let range = AppError::invalid("principal", "must be between 1000.00 and 500000.00");
+        let zh = Notice::of_error(Tr { locale: Locale::Zh }, &range);
+        assert!(
+            zh.detail.contains("1000.00") && zh.detail.contains("500000.00"),
+            "{}",
+            zh.detail
+        );
+        assert!(!zh.detail.contains("between"), "{}", zh.detail);
     }
 
     #[test]

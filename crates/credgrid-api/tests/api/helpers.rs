@@ -100,6 +100,7 @@ pub(crate) fn assert_problem(reply: &Reply, context: &str) {
 /// An institution in a fresh database and the API router over it.
 pub(crate) struct TestApp {
     pub(crate) router: axum::Router,
+    pub(crate) institution: Institution,
     pub(crate) doc: Value,
     _dir: TempDir,
 }
@@ -110,7 +111,8 @@ impl TestApp {
         let institution =
             Institution::open(&dir.0.join("credgrid.db"), opening_date()).expect("open institution");
         TestApp {
-            router: router(institution),
+            router: router(institution.clone()),
+            institution,
             doc: openapi::document(),
             _dir: dir,
         }

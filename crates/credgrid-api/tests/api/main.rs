@@ -6,4 +6,5 @@ mod bad_input;
 mod helpers;
 mod idempotency;
 mod routes;
+mod sessions;
 mod tour;
