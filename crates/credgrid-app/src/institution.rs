@@ -91,6 +91,19 @@ impl Institution {
             .write(move |tx| with_current(&inner, || f(tx, &inner)))
     }
 
+    /// Like `write`, without blocking: `done` gets the result on the writer
+    /// thread once the job's batch committed (see `Store::write_then`).
+    pub(crate) fn write_then<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut WriteTx<'_>, &Inner) -> Result<T, AppError> + Send + 'static,
+        done: impl FnOnce(Result<T, AppError>) + Send + 'static,
+    ) {
+        let inner = Arc::clone(&self.inner);
+        self.inner
+            .store
+            .write_then(move |tx| with_current(&inner, || f(tx, &inner)), done);
+    }
+
     pub fn business_date(&self) -> Result<NaiveDate, AppError> {
         self.read(|r| business_date(r))
     }

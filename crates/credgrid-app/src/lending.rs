@@ -540,58 +540,90 @@ impl Institution {
         key: Option<IdempotencyKey>,
     ) -> Result<TransactionView, AppError> {
         let prepayment = parse_prepayment(repayment.prepayment.as_deref())?;
-        self.write(move |tx, _| {
-            require_user(tx, actor)?;
-            if let Some(id) = prior_result(tx, actor, &key)? {
-                return transaction_of(tx, id);
-            }
-            let row = load_loan(tx, loan_id)?;
-            if row.status != "disbursed" {
-                return Err(invalid_state(&row, "repayment"));
-            }
-            let date = business_date(tx)?;
-            require_day_open(tx, date)?;
-            let value_date = repayment.value_date.unwrap_or(date);
-            if value_date > date {
-                return Err(AppError::invalid(
-                    "value_date",
-                    "must not be after the business date",
-                ));
-            }
-            let loan = load_serviced(tx, row)?;
-            if repayment.amount.currency() != loan.rules.currency {
-                return Err(AppError::invalid(
-                    "amount",
-                    format!("must be in the loan's currency {}", loan.rules.currency.code()),
-                ));
-            }
-            if !repayment.amount.is_positive() {
-                return Err(AppError::invalid("amount", "must be greater than zero"));
-            }
-            let currency = loan.rules.currency;
-            let id = if value_date == date {
-                repay_today(tx, loan, repayment.amount, prepayment, actor, date)?
-            } else {
-                repay_back_dated(tx, loan, repayment.amount, prepayment, value_date, actor, date)?
-            };
-            crate::audit::record(
-                tx,
-                actor,
-                "loan.repay",
-                "loan",
-                loan_id,
-                Some(format!(
-                    "transaction={id} amount={}",
-                    repayment.amount.to_major_string()
-                )),
-                None,
-            )?;
-            remember(tx, actor, &key, "transaction", id)?;
-            // The currency is known here: no second read of the loan.
-            Ok(transaction_view(tx.loan_transaction(id)?, currency))
-        })
+        self.write(move |tx, _| repay_job(tx, actor, loan_id, repayment, prepayment, key))
     }
 
+    /// `repay` without blocking the caller: `done` is called on the writer
+    /// thread with the same result once it is durable (keep it short: send
+    /// it over a channel). If the job panics, `done` is dropped uncalled.
+    pub fn repay_then(
+        &self,
+        actor: Actor,
+        loan_id: i64,
+        repayment: Repayment,
+        key: Option<IdempotencyKey>,
+        done: impl FnOnce(Result<TransactionView, AppError>) + Send + 'static,
+    ) {
+        match parse_prepayment(repayment.prepayment.as_deref()) {
+            Ok(prepayment) => self.write_then(
+                move |tx, _| repay_job(tx, actor, loan_id, repayment, prepayment, key),
+                done,
+            ),
+            Err(error) => done(Err(error)),
+        }
+    }
+}
+
+/// The write job of a repayment (see `Institution::repay`).
+fn repay_job(
+    tx: &mut WriteTx<'_>,
+    actor: Actor,
+    loan_id: i64,
+    repayment: Repayment,
+    prepayment: Prepayment,
+    key: Option<IdempotencyKey>,
+) -> Result<TransactionView, AppError> {
+    require_user(tx, actor)?;
+    if let Some(id) = prior_result(tx, actor, &key)? {
+        return transaction_of(tx, id);
+    }
+    let row = load_loan(tx, loan_id)?;
+    if row.status != "disbursed" {
+        return Err(invalid_state(&row, "repayment"));
+    }
+    let date = business_date(tx)?;
+    require_day_open(tx, date)?;
+    let value_date = repayment.value_date.unwrap_or(date);
+    if value_date > date {
+        return Err(AppError::invalid(
+            "value_date",
+            "must not be after the business date",
+        ));
+    }
+    let loan = load_serviced(tx, row)?;
+    if repayment.amount.currency() != loan.rules.currency {
+        return Err(AppError::invalid(
+            "amount",
+            format!("must be in the loan's currency {}", loan.rules.currency.code()),
+        ));
+    }
+    if !repayment.amount.is_positive() {
+        return Err(AppError::invalid("amount", "must be greater than zero"));
+    }
+    let currency = loan.rules.currency;
+    let id = if value_date == date {
+        repay_today(tx, loan, repayment.amount, prepayment, actor, date)?
+    } else {
+        repay_back_dated(tx, loan, repayment.amount, prepayment, value_date, actor, date)?
+    };
+    crate::audit::record(
+        tx,
+        actor,
+        "loan.repay",
+        "loan",
+        loan_id,
+        Some(format!(
+            "transaction={id} amount={}",
+            repayment.amount.to_major_string()
+        )),
+        None,
+    )?;
+    remember(tx, actor, &key, "transaction", id)?;
+    // The currency is known here: no second read of the loan.
+    Ok(transaction_view(tx.loan_transaction(id)?, currency))
+}
+
+impl Institution {
     /// Reverses a repayment: reversing entries, everything after it recomputed.
     pub fn reverse(
         &self,

@@ -423,3 +423,24 @@ fn the_balance_sheet_balances_and_the_income_statement_explains_the_earnings() {
     assert_eq!(outlet[0].total_assets, bs.total_assets);
     assert!(matches!(w.inst.income_statement(as_of, date("2024-01-01"), None), Err(AppError::Invalid { .. })));
 }
+
+#[test]
+fn a_prepayment_never_lengthens_the_term() {
+    let w = world("prepay");
+    let loan = disbursed_loan(&w, 12_000);
+    assert_eq!(loan.schedule.len(), 12);
+    let maturity = loan.schedule.last().unwrap().due_date;
+    for amount in [cny(100), Money::from_minor(1, Currency::CNY), cny(3_000)] {
+        repay(&w, loan.id, amount);
+        let now = w.inst.loan(loan.id).unwrap();
+        // The prepayment is recorded as a settled row dated today; what is
+        // still to pay never has more installments nor a later maturity.
+        let open = now.schedule.iter().filter(|i| i.principal_paid.minor() < i.principal.minor()).count();
+        assert!(open <= 12, "{open} open installments after a prepayment of {amount}");
+        assert!(now.schedule.last().unwrap().due_date <= maturity, "shortening never extends the term");
+    }
+    let after = w.inst.loan(loan.id).unwrap();
+    let principal: i64 = after.schedule.iter().map(|i| i.principal.minor()).sum();
+    assert_eq!(principal, cny(12_000).minor(), "the rows still carry the whole principal, paid and unpaid");
+    assert_books(&w.inst);
+}

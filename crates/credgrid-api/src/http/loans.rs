@@ -45,14 +45,18 @@ pub(crate) struct CurrencyCache(Mutex<HashMap<i64, Currency>>);
 const CURRENCY_CACHE_MAX: usize = 100_000;
 
 impl CurrencyCache {
-    fn currency(&self, institution: &Institution, loan_id: i64) -> Result<Currency, ApiError> {
-        let known = self
+    /// The currency of a loan seen before, without touching the store.
+    fn known(&self, loan_id: i64) -> Result<Option<Currency>, ApiError> {
+        Ok(self
             .0
             .lock()
             .map_err(|_| ApiError::internal("currency cache poisoned"))?
             .get(&loan_id)
-            .copied();
-        if let Some(currency) = known {
+            .copied())
+    }
+
+    fn currency(&self, institution: &Institution, loan_id: i64) -> Result<Currency, ApiError> {
+        if let Some(currency) = self.known(loan_id)? {
             return Ok(currency);
         }
         let currency = app(institution.loan_currency(loan_id))?;
@@ -159,26 +163,35 @@ async fn disburse(State(state): State<AppState>, ids: Ids, req: MoneyRequest) ->
     Ok(ok(dto::loan_json(&loan, true)))
 }
 
+/// The hot path of the API: no blocking-pool thread waits for the commit
+/// (the writer answers through a oneshot), so every request in flight can
+/// join the writer's next group commit.
 async fn repay(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Result<Response, ApiError> {
     let id = ids.id("id")?;
     let (amount, value_date, prepayment) = dto::repayment(req.fields)?;
     let (actor, key) = (req.actor, req.key);
-    let currencies = state.currencies.clone();
-    let tx = blocking(&state, move |i| {
-        let amount = amount.money(currencies.currency(i, id)?)?;
-        app(i.repay(
-            actor,
-            id,
-            Repayment {
-                amount,
-                value_date,
-                prepayment,
-            },
-            Some(key),
-        ))
-    })
-    .await?;
-    Ok(transaction_created(id, &tx))
+    let currency = match state.currencies.known(id)? {
+        Some(currency) => currency,
+        None => {
+            let currencies = state.currencies.clone();
+            blocking(&state, move |i| currencies.currency(i, id)).await?
+        }
+    };
+    let repayment = Repayment {
+        amount: amount.money(currency)?,
+        value_date,
+        prepayment,
+    };
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    state
+        .institution
+        .repay_then(actor, id, repayment, Some(key), move |result| {
+            let _ = answer.send(result);
+        });
+    let tx = answered
+        .await
+        .map_err(|_| ApiError::internal("the repayment job failed"))?;
+    Ok(transaction_created(id, &app(tx)?))
 }
 
 async fn transactions(

@@ -60,6 +60,7 @@ pub fn ui_router(institution: Institution) -> Router {
         .route("/loans/{id}", get(loans::show))
         .route("/loans/{id}/{action}", post(loan_actions::act))
         .route("/ledger", get(ledger::trial_balance))
+        .route("/ledger.csv", get(ledger::trial_balance_csv))
         .route("/eod", get(eod::status).post(eod::run))
         .route("/portfolio", get(portfolio::page))
         .route("/portfolio.csv", get(portfolio::csv))

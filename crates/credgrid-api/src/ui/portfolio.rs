@@ -5,10 +5,10 @@
 use super::locale::Tr;
 use super::{Chrome, Ctx, UiState, blocking, failure, render};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use credgrid_app::PortfolioReport;
+use credgrid_app::{NodeView, PortfolioReport};
 use credgrid_core::Money;
 use std::collections::BTreeMap;
 
@@ -170,17 +170,36 @@ pub(crate) struct Row {
 #[template(path = "portfolio.html")]
 struct PortfolioPage {
     c: Chrome,
+    /// The organisation nodes to drill down to, and the one chosen.
+    nodes: Vec<NodeView>,
+    node: String,
     as_of: String,
     rows: Vec<Row>,
     totals: Vec<Totals>,
 }
 
-pub(crate) async fn page(ctx: Ctx, State(state): State<UiState>) -> Response {
+/// The node asked for by `?node=` (empty: the whole institution).
+fn node_param(query: &[(String, String)]) -> Option<i64> {
+    query
+        .iter()
+        .find(|(k, _)| k == "node")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+pub(crate) async fn page(
+    ctx: Ctx,
+    State(state): State<UiState>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
     if let Err(redirect) = ctx.require_actor() {
         return redirect.into_response();
     }
-    let found = blocking(&state, |i| Ok((i.business_date()?, i.portfolio(None)?))).await;
-    let (date, report) = match found {
+    let node = node_param(&query);
+    let found = blocking(&state, move |i| {
+        Ok((i.business_date()?, i.portfolio(node)?, i.list_nodes()?))
+    })
+    .await;
+    let (date, report, nodes) = match found {
         Ok(found) => found,
         Err(error) => return failure(&ctx, "portfolio", &error),
     };
@@ -201,6 +220,8 @@ pub(crate) async fn page(ctx: Ctx, State(state): State<UiState>) -> Response {
         .collect();
     let page = PortfolioPage {
         c: ctx.chrome("portfolio", Some(date)),
+        nodes,
+        node: node.map(|n| n.to_string()).unwrap_or_default(),
         as_of: tr.date(report.as_of),
         rows,
         totals: totals_by_currency(tr, &report),
@@ -209,11 +230,16 @@ pub(crate) async fn page(ctx: Ctx, State(state): State<UiState>) -> Response {
 }
 
 /// `GET /portfolio.csv`: the table with plain amounts (`1234.50`) for spreadsheets.
-pub(crate) async fn csv(ctx: Ctx, State(state): State<UiState>) -> Response {
+pub(crate) async fn csv(
+    ctx: Ctx,
+    State(state): State<UiState>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
     if let Err(redirect) = ctx.require_actor() {
         return redirect.into_response();
     }
-    let report = match blocking(&state, |i| i.portfolio(None)).await {
+    let node = node_param(&query);
+    let report = match blocking(&state, move |i| i.portfolio(node)).await {
         Ok(report) => report,
         Err(error) => return failure(&ctx, "portfolio", &error),
     };
@@ -262,7 +288,7 @@ fn csv_text(tr: Tr, report: &PortfolioReport) -> String {
 }
 
 /// One RFC 4180 line: fields with a comma, quote or line break are quoted.
-fn csv_line(fields: &[String]) -> String {
+pub(crate) fn csv_line(fields: &[String]) -> String {
     let quoted: Vec<String> = fields
         .iter()
         .map(|f| {

@@ -8,7 +8,7 @@
 //! not a credential: anyone may choose any user here.
 
 use super::form::FormData;
-use super::{Chrome, Ctx, Notice, UiState, cookie, locale::LANG_COOKIE, render};
+use super::{Chrome, Ctx, Notice, UiState, blocking, cookie, locale::LANG_COOKIE, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -29,29 +29,48 @@ pub(crate) fn actor(headers: &HeaderMap) -> Option<Actor> {
 #[template(path = "login.html")]
 struct LoginPage {
     c: Chrome,
-    /// Users offered as one-click choices: (id, label).
-    known: Vec<(i64, String)>,
+    /// Users offered as one-click choices: (id, name, roles).
+    known: Vec<(i64, String, String)>,
 }
 
-pub(crate) async fn login_page(ctx: Ctx) -> Response {
+/// The staff users to choose from (the administrator when none can be read).
+async fn known_users(ctx: &Ctx, state: &UiState) -> Vec<(i64, String, String)> {
+    let tr = ctx.tr;
+    let users = blocking(state, |i| i.users()).await.unwrap_or_default();
+    if users.is_empty() {
+        return vec![(ADMIN_USER_ID, tr.t("ui.login.administrator"), String::new())];
+    }
+    users
+        .into_iter()
+        .map(|u| {
+            let roles: Vec<String> = u.roles.iter().map(|r| tr.term("ui.role", r.name())).collect();
+            (
+                u.user_id,
+                format!("{} ({})", u.display_name, u.username),
+                roles.join(", "),
+            )
+        })
+        .collect()
+}
+
+pub(crate) async fn login_page(ctx: Ctx, State(state): State<UiState>) -> Response {
     let page = LoginPage {
         c: ctx.chrome("login", None),
-        known: vec![(ADMIN_USER_ID, ctx.tr.t("ui.login.administrator"))],
+        known: known_users(&ctx, &state).await,
     };
     render(StatusCode::OK, &page)
 }
 
-pub(crate) async fn login(ctx: Ctx, State(_): State<UiState>, body: String) -> Response {
+pub(crate) async fn login(ctx: Ctx, State(state): State<UiState>, body: String) -> Response {
     let form = FormData::parse(&body);
-    let user_id = form.id(ctx.tr, "user_id");
-    let user_id = match user_id {
+    let user_id = match form.id(ctx.tr, "user_id") {
         Ok(id) => id,
         Err(error) => {
             let page = LoginPage {
                 c: ctx
                     .chrome("login", None)
                     .with_notice(Some(Notice::of_error(ctx.tr, &error))),
-                known: vec![(ADMIN_USER_ID, ctx.tr.t("ui.login.administrator"))],
+                known: known_users(&ctx, &state).await,
             };
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }

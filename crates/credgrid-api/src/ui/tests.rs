@@ -229,6 +229,29 @@ async fn a_double_submitted_repayment_form_pays_once() {
 }
 
 #[tokio::test]
+async fn the_portfolio_drills_down_to_one_outlet() {
+    let dir = TempDir::new("drill");
+    let institution = institution(&dir);
+    let outlets: Vec<_> = institution
+        .list_nodes()
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.kind == "outlet")
+        .collect();
+    assert_eq!(outlets.len(), 2);
+    let app = ui_router(institution);
+    for outlet in &outlets {
+        let csv = send(&app, get(&format!("/portfolio.csv?node={}", outlet.id), "en")).await;
+        let rows: Vec<&str> = csv.html.lines().skip(1).collect();
+        assert!(!rows.is_empty(), "{} has loans", outlet.code);
+        assert!(
+            rows.iter().all(|r| r.starts_with(&format!("{},", outlet.code))),
+            "{rows:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_portfolio_downloads_as_csv() {
     let dir = TempDir::new("csv");
     let app = ui_router(institution(&dir));
@@ -237,4 +260,12 @@ async fn the_portfolio_downloads_as_csv() {
     let header_line = csv.html.lines().next().unwrap();
     assert!(header_line.starts_with(&t(Locale::Es, "ui.portfolio.outlet", &[])));
     assert!(csv.html.lines().count() > 1, "one line per outlet and product");
+    let ledger = send(&app, get("/ledger.csv?date=2026-03-02&node=", "zh")).await;
+    assert_eq!(ledger.status, StatusCode::OK);
+    assert!(ledger.html.starts_with(&t(Locale::Zh, "ui.journal.account", &[])));
+    assert!(
+        ledger.html.contains("\r\n1301,"),
+        "the loans account has a line: {}",
+        ledger.html
+    );
 }

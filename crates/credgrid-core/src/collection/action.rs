@@ -79,7 +79,10 @@ impl Channel {
     /// Whether the channel reaches the debtor directly and so counts against
     /// the daily contact limit.
     pub fn is_debtor_contact(self) -> bool {
-        matches!(self, Channel::Sms | Channel::Phone | Channel::Letter | Channel::Visit)
+        matches!(
+            self,
+            Channel::Sms | Channel::Phone | Channel::Letter | Channel::Visit
+        )
     }
 
     /// Whether the contact happens at the moment it is made, so the allowed
@@ -90,7 +93,10 @@ impl Channel {
 
     /// Whether the channel hands the loan to someone outside the institution.
     pub fn is_handover(self) -> bool {
-        matches!(self, Channel::ThirdParty | Channel::LegalCourt | Channel::LegalPolice)
+        matches!(
+            self,
+            Channel::ThirdParty | Channel::LegalCourt | Channel::LegalPolice
+        )
     }
 }
 
@@ -320,7 +326,9 @@ impl Action {
             }
         }
         if self.new_contacts.len() > NEW_CONTACTS_MAX {
-            return Err(ActionError::TooManyContacts { max: NEW_CONTACTS_MAX });
+            return Err(ActionError::TooManyContacts {
+                max: NEW_CONTACTS_MAX,
+            });
         }
         self.new_contacts.iter().try_for_each(Contact::validate)
     }

@@ -115,10 +115,17 @@ impl ConductRefusal {
     pub fn args(&self) -> Vec<(&'static str, String)> {
         match self {
             ConductRefusal::UnregisteredContact { contact } => {
-                vec![("contact", contact.map_or_else(|| "-".to_string(), |c| c.to_string()))]
+                vec![(
+                    "contact",
+                    contact.map_or_else(|| "-".to_string(), |c| c.to_string()),
+                )]
             }
             ConductRefusal::FreeTextNotAllowed { channel } => vec![("channel", channel.to_string())],
-            ConductRefusal::OutsideContactHours { local_time, start, end } => vec![
+            ConductRefusal::OutsideContactHours {
+                local_time,
+                start,
+                end,
+            } => vec![
                 ("time", local_time.format("%H:%M").to_string()),
                 ("start", start.format("%H:%M").to_string()),
                 ("end", end.format("%H:%M").to_string()),

@@ -181,7 +181,8 @@ pub fn render(
         ("outlet", figures.outlet_name.trim()),
         ("phone", figures.outlet_phone.trim()),
     ];
-    let text = t(locale, template.key, &args);
+    // The catalogue is one line per key; a letter's line breaks are written `\n`.
+    let text = t(locale, template.key, &args).replace("\\n", "\n");
     if text.contains('{') {
         return Err(MessageError::UnfilledPlaceholder { text });
     }
@@ -224,7 +225,9 @@ fn validate_figures(figures: &MessageFigures<'_>) -> Result<(), MessageError> {
 pub fn format_amount(amount: Money, locale: Locale) -> String {
     let currency = amount.currency();
     let plain = format_minor(amount.minor(), currency.digits());
-    let (sign, unsigned) = plain.strip_prefix('-').map_or(("", plain.as_str()), |rest| ("-", rest));
+    let (sign, unsigned) = plain
+        .strip_prefix('-')
+        .map_or(("", plain.as_str()), |rest| ("-", rest));
     let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
     let (group, decimal, min_group_digits) = match locale {
         Locale::Es => ('.', ',', 5),
@@ -251,7 +254,7 @@ fn group_digits(digits: &str, separator: char, min_group_digits: usize) -> Strin
     }
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(separator);
         }
         out.push(ch);

@@ -113,8 +113,13 @@ impl VisitPlan {
                 .max_by_key(|r| r.amount_from_minor)
                 .map(|r| r.interval_days)
         };
-        best(&mut self.rules.iter().filter(|r| r.product.as_deref() == Some(product)))
-            .or_else(|| best(&mut self.rules.iter().filter(|r| r.product.is_none())))
+        best(
+            &mut self
+                .rules
+                .iter()
+                .filter(|r| r.product.as_deref() == Some(product)),
+        )
+        .or_else(|| best(&mut self.rules.iter().filter(|r| r.product.is_none())))
     }
 
     /// The scheduled visits of a loan: the first after disbursement (with a
@@ -152,7 +157,8 @@ impl VisitPlan {
 }
 
 fn add_days(date: NaiveDate, days: u32) -> NaiveDate {
-    date.checked_add_days(Days::new(u64::from(days))).unwrap_or(NaiveDate::MAX)
+    date.checked_add_days(Days::new(u64::from(days)))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// What a use-of-funds check found.
@@ -248,7 +254,10 @@ pub struct WarningInput<'a> {
 /// The signals raised at the end of `input.business_date`: the first day
 /// past due of a borrower who never missed before; a deposit fall over the
 /// threshold; news and diverted funds recorded that day.
-pub fn early_warnings(config: &WarningConfig, input: &WarningInput<'_>) -> Result<Vec<WarningKind>, PostLoanError> {
+pub fn early_warnings(
+    config: &WarningConfig,
+    input: &WarningInput<'_>,
+) -> Result<Vec<WarningKind>, PostLoanError> {
     if input.deposit_average_previous_minor < 0 || input.deposit_average_current_minor < 0 {
         return Err(PostLoanError::Negative {
             field: "deposit_average_minor",

@@ -231,7 +231,10 @@ impl PriorityFormula {
         ];
         for (field, weight) in weights {
             if !(-WEIGHT_MAX..=WEIGHT_MAX).contains(&weight) {
-                return Err(PriorityConfigError::WeightOutOfRange { field, max: WEIGHT_MAX });
+                return Err(PriorityConfigError::WeightOutOfRange {
+                    field,
+                    max: WEIGHT_MAX,
+                });
             }
         }
         let caps = [
@@ -435,7 +438,9 @@ pub struct Worklists {
 impl Worklists {
     /// Each assignee with their ordered worklist.
     pub fn lists(&self) -> impl Iterator<Item = (UserId, &[WorklistEntry])> {
-        self.lists.iter().map(|(user, start, end)| (*user, &self.entries[*start..*end]))
+        self.lists
+            .iter()
+            .map(|(user, start, end)| (*user, &self.entries[*start..*end]))
     }
 
     /// The worklist of `person` (empty when they have none).

@@ -20,7 +20,7 @@ use std::fmt;
 pub const LADDER_RUNGS_MAX: usize = 8;
 
 /// A debtor segment for collection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Segment {
     /// Can pay and has not refused: a reminder is enough.
     WillingAndAble,
@@ -135,12 +135,18 @@ impl StrategyConfig {
         let increasing = self.ladder.windows(2).all(|w| w[0].0 < w[1].0);
         let starts = self.ladder.first().is_some_and(|(day, _)| *day >= 1);
         if !increasing || !starts || self.ladder.len() > LADDER_RUNGS_MAX {
-            return Err(StrategyError::InvalidLadder { max: LADDER_RUNGS_MAX });
+            return Err(StrategyError::InvalidLadder {
+                max: LADDER_RUNGS_MAX,
+            });
         }
         if let Some((_, channel)) = self.ladder.iter().find(|(_, c)| c.is_handover()) {
             return Err(StrategyError::HandoverOnLadder { channel: *channel });
         }
-        if self.ladder.last().is_some_and(|(day, _)| *day >= self.legal_after_days_past_due) {
+        if self
+            .ladder
+            .last()
+            .is_some_and(|(day, _)| *day >= self.legal_after_days_past_due)
+        {
             return Err(StrategyError::LegalBeforeLadder);
         }
         if !self.legal_channel.is_handover() {

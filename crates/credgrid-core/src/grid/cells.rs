@@ -84,20 +84,46 @@ pub struct CellSnapshot {
 pub enum GridEvent {
     OpenCell(CellSpec),
     /// A household enters the grid (first placement).
-    PlaceHousehold { household: HouseholdId, cell: CellId },
+    PlaceHousehold {
+        household: HouseholdId,
+        cell: CellId,
+    },
     /// Redrawing: a household moves to another open cell.
-    MoveHousehold { household: HouseholdId, to: CellId },
+    MoveHousehold {
+        household: HouseholdId,
+        to: CellId,
+    },
     /// A household leaves the grid (moved away, business closed).
-    RemoveHousehold { household: HouseholdId },
+    RemoveHousehold {
+        household: HouseholdId,
+    },
     /// A new cell is cut out of `from` and takes the listed households.
-    SplitCell { from: CellId, new_cell: CellSpec, households: Vec<HouseholdId> },
+    SplitCell {
+        from: CellId,
+        new_cell: CellSpec,
+        households: Vec<HouseholdId>,
+    },
     /// All households of `absorbed` move into `into`; `absorbed` closes.
-    MergeCells { absorbed: CellId, into: CellId },
-    ChangeFullTimeWorker { cell: CellId, worker: Option<UserId> },
-    AddPartTimeWorker { cell: CellId, worker: UserId },
-    RemovePartTimeWorker { cell: CellId, worker: UserId },
+    MergeCells {
+        absorbed: CellId,
+        into: CellId,
+    },
+    ChangeFullTimeWorker {
+        cell: CellId,
+        worker: Option<UserId>,
+    },
+    AddPartTimeWorker {
+        cell: CellId,
+        worker: UserId,
+    },
+    RemovePartTimeWorker {
+        cell: CellId,
+        worker: UserId,
+    },
     /// Closes an empty cell.
-    CloseCell { cell: CellId },
+    CloseCell {
+        cell: CellId,
+    },
 }
 
 /// Why a grid event was refused; listed in the order they are checked.
@@ -200,7 +226,10 @@ impl GridHistory {
         if let Some((last, _)) = self.events.last()
             && effective < *last
         {
-            return Err(GridError::DateBeforeLastEvent { last: *last, effective });
+            return Err(GridError::DateBeforeLastEvent {
+                last: *last,
+                effective,
+            });
         }
         self.check(&event)?;
         self.execute(effective, &event);
@@ -242,7 +271,10 @@ impl GridHistory {
 
     /// The households in `cell` now, in id order.
     pub fn households_in(&self, cell: CellId) -> Vec<HouseholdId> {
-        self.cells.get(&cell).map(|c| c.households.iter().copied().collect()).unwrap_or_default()
+        self.cells
+            .get(&cell)
+            .map(|c| c.households.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// The households that lay in `cell` on `date`, in id order.
@@ -259,7 +291,11 @@ impl GridHistory {
 
     /// The open cells now, in id order.
     pub fn open_cells(&self) -> Vec<CellId> {
-        self.cells.iter().filter(|(_, c)| c.open).map(|(id, _)| *id).collect()
+        self.cells
+            .iter()
+            .filter(|(_, c)| c.open)
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     fn open_cell(&self, cell: CellId) -> Result<&CellState, GridError> {
@@ -271,7 +307,8 @@ impl GridHistory {
     }
 
     fn placed_cell(&self, household: HouseholdId) -> Result<CellId, GridError> {
-        self.current_cell(household).ok_or(GridError::HouseholdNotPlaced { household })
+        self.current_cell(household)
+            .ok_or(GridError::HouseholdNotPlaced { household })
     }
 
     fn check(&self, event: &GridEvent) -> Result<(), GridError> {
@@ -280,7 +317,10 @@ impl GridHistory {
             GridEvent::PlaceHousehold { household, cell } => {
                 self.open_cell(*cell)?;
                 match self.current_cell(*household) {
-                    Some(now) => Err(GridError::HouseholdInAnotherCell { household: *household, cell: now }),
+                    Some(now) => Err(GridError::HouseholdInAnotherCell {
+                        household: *household,
+                        cell: now,
+                    }),
                     None => Ok(()),
                 }
             }
@@ -288,12 +328,19 @@ impl GridHistory {
                 self.open_cell(*to)?;
                 let now = self.placed_cell(*household)?;
                 if now == *to {
-                    return Err(GridError::MoveToSameCell { household: *household, cell: now });
+                    return Err(GridError::MoveToSameCell {
+                        household: *household,
+                        cell: now,
+                    });
                 }
                 Ok(())
             }
             GridEvent::RemoveHousehold { household } => self.placed_cell(*household).map(|_| ()),
-            GridEvent::SplitCell { from, new_cell, households } => self.check_split(*from, new_cell, households),
+            GridEvent::SplitCell {
+                from,
+                new_cell,
+                households,
+            } => self.check_split(*from, new_cell, households),
             GridEvent::MergeCells { absorbed, into } => self.check_merge(*absorbed, *into),
             GridEvent::ChangeFullTimeWorker { cell, worker } => {
                 let state = self.open_cell(*cell)?;
@@ -306,17 +353,26 @@ impl GridHistory {
             GridEvent::AddPartTimeWorker { cell, worker } => {
                 let state = self.open_cell(*cell)?;
                 if state.snapshot.full_time == *worker {
-                    return Err(GridError::FullTimeWorkerAlsoPartTime { cell: *cell, worker: *worker });
+                    return Err(GridError::FullTimeWorkerAlsoPartTime {
+                        cell: *cell,
+                        worker: *worker,
+                    });
                 }
                 if state.snapshot.part_time.contains(worker) {
-                    return Err(GridError::PartTimeWorkerAlreadyInCell { cell: *cell, worker: *worker });
+                    return Err(GridError::PartTimeWorkerAlreadyInCell {
+                        cell: *cell,
+                        worker: *worker,
+                    });
                 }
                 Ok(())
             }
             GridEvent::RemovePartTimeWorker { cell, worker } => {
                 let state = self.open_cell(*cell)?;
                 if !state.snapshot.part_time.contains(worker) {
-                    return Err(GridError::PartTimeWorkerNotInCell { cell: *cell, worker: *worker });
+                    return Err(GridError::PartTimeWorkerNotInCell {
+                        cell: *cell,
+                        worker: *worker,
+                    });
                 }
                 Ok(())
             }
@@ -324,7 +380,10 @@ impl GridHistory {
                 let state = self.open_cell(*cell)?;
                 if !state.households.is_empty() {
                     let households = state.households.len();
-                    return Err(GridError::CellNotEmpty { cell: *cell, households });
+                    return Err(GridError::CellNotEmpty {
+                        cell: *cell,
+                        households,
+                    });
                 }
                 Ok(())
             }
@@ -336,20 +395,33 @@ impl GridHistory {
         if self.cells.contains_key(&cell) {
             return Err(GridError::CellAlreadyExists { cell });
         }
-        let full_time = spec.full_time.ok_or(GridError::CellWithoutFullTimeWorker { cell })?;
+        let full_time = spec
+            .full_time
+            .ok_or(GridError::CellWithoutFullTimeWorker { cell })?;
         if spec.part_time.contains(&full_time) {
-            return Err(GridError::FullTimeWorkerAlsoPartTime { cell, worker: full_time });
+            return Err(GridError::FullTimeWorkerAlsoPartTime {
+                cell,
+                worker: full_time,
+            });
         }
         let mut seen = BTreeSet::new();
         for worker in &spec.part_time {
             if !seen.insert(*worker) {
-                return Err(GridError::PartTimeWorkerAlreadyInCell { cell, worker: *worker });
+                return Err(GridError::PartTimeWorkerAlreadyInCell {
+                    cell,
+                    worker: *worker,
+                });
             }
         }
         Ok(())
     }
 
-    fn check_split(&self, from: CellId, new_cell: &CellSpec, households: &[HouseholdId]) -> Result<(), GridError> {
+    fn check_split(
+        &self,
+        from: CellId,
+        new_cell: &CellSpec,
+        households: &[HouseholdId],
+    ) -> Result<(), GridError> {
         let source = self.open_cell(from)?;
         self.check_new_cell(new_cell)?;
         if households.is_empty() {
@@ -358,10 +430,15 @@ impl GridHistory {
         let mut seen = BTreeSet::new();
         for household in households {
             if !seen.insert(*household) {
-                return Err(GridError::DuplicateHouseholdInSplit { household: *household });
+                return Err(GridError::DuplicateHouseholdInSplit {
+                    household: *household,
+                });
             }
             if !source.households.contains(household) {
-                return Err(GridError::HouseholdNotInCell { household: *household, cell: from });
+                return Err(GridError::HouseholdNotInCell {
+                    household: *household,
+                    cell: from,
+                });
             }
         }
         Ok(())
@@ -386,7 +463,9 @@ impl GridHistory {
             GridEvent::PlaceHousehold { household, cell } => self.put(date, *household, Some(*cell)),
             GridEvent::MoveHousehold { household, to } => self.put(date, *household, Some(*to)),
             GridEvent::RemoveHousehold { household } => self.put(date, *household, None),
-            GridEvent::SplitCell { new_cell, households, .. } => {
+            GridEvent::SplitCell {
+                new_cell, households, ..
+            } => {
                 self.insert_cell(date, new_cell);
                 for household in households {
                     self.put(date, *household, Some(new_cell.id));
@@ -424,8 +503,16 @@ impl GridHistory {
             full_time: spec.full_time.expect("checked: a full-time worker is present"),
             part_time: spec.part_time.iter().copied().collect(),
         };
-        push_span(self.cell_spans.entry(spec.id).or_default(), date, Some(snapshot.clone()));
-        let state = CellState { snapshot, open: true, households: BTreeSet::new() };
+        push_span(
+            self.cell_spans.entry(spec.id).or_default(),
+            date,
+            Some(snapshot.clone()),
+        );
+        let state = CellState {
+            snapshot,
+            open: true,
+            households: BTreeSet::new(),
+        };
         self.cells.insert(spec.id, state);
     }
 
@@ -466,7 +553,10 @@ fn push_span<T>(spans: &mut Spans<T>, date: NaiveDate, value: Option<T>) {
     match spans.last_mut() {
         Some(last) if last.0 == date => last.1 = value,
         _ => {
-            debug_assert!(spans.last().is_none_or(|last| last.0 < date), "spans are dated forward");
+            debug_assert!(
+                spans.last().is_none_or(|last| last.0 < date),
+                "spans are dated forward"
+            );
             spans.push((date, value));
         }
     }

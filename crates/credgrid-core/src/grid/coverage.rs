@@ -86,7 +86,8 @@ impl Coverage {
 
     /// The change from `earlier` to `self`, per figure.
     pub fn change_since(&self, earlier: &Coverage) -> CoverageChange {
-        let delta = |now: u64, then: u64| i64::try_from(i128::from(now) - i128::from(then)).unwrap_or(i64::MAX);
+        let delta =
+            |now: u64, then: u64| i64::try_from(i128::from(now) - i128::from(then)).unwrap_or(i64::MAX);
         CoverageChange {
             households: delta(self.households, earlier.households),
             files_complete: delta(self.files_complete, earlier.files_complete),
@@ -151,8 +152,15 @@ pub fn trend(
         for record in records.iter().filter(|r| level.unit_of(r) == unit) {
             coverage.add(record);
         }
-        let change = points.last().map(|p| coverage.change_since(&p.coverage)).unwrap_or_default();
-        points.push(TrendPoint { period: *period, coverage, change });
+        let change = points
+            .last()
+            .map(|p| coverage.change_since(&p.coverage))
+            .unwrap_or_default();
+        points.push(TrendPoint {
+            period: *period,
+            coverage,
+            change,
+        });
     }
     points
 }

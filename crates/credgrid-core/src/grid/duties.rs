@@ -98,7 +98,9 @@ impl ActivityKind {
     pub fn needs_household(self) -> bool {
         matches!(
             self,
-            ActivityKind::FileUpdate | ActivityKind::InvestigationAssistance | ActivityKind::CollectionContact
+            ActivityKind::FileUpdate
+                | ActivityKind::InvestigationAssistance
+                | ActivityKind::CollectionContact
         )
     }
 }
@@ -124,9 +126,17 @@ pub enum DutyError {
     #[error("{cell} was not open on {date}")]
     CellNotOpen { cell: CellId, date: NaiveDate },
     #[error("user {worker} was not a part-time worker of {cell} on {date}")]
-    NotPartTimeWorker { worker: UserId, cell: CellId, date: NaiveDate },
+    NotPartTimeWorker {
+        worker: UserId,
+        cell: CellId,
+        date: NaiveDate,
+    },
     #[error("{household} did not lie in {cell} on {date}")]
-    HouseholdNotInCell { household: HouseholdId, cell: CellId, date: NaiveDate },
+    HouseholdNotInCell {
+        household: HouseholdId,
+        cell: CellId,
+        date: NaiveDate,
+    },
 }
 
 impl DutyError {
@@ -151,21 +161,34 @@ impl DutyError {
 /// the duty, and on the activity's date the worker was a part-time worker of
 /// the cell and the household (if any) lay in that cell.
 pub fn check_activity(history: &GridHistory, activity: &Activity) -> Result<(), DutyError> {
-    let Activity { worker, cell, household, date, duty, kind } = *activity;
+    let Activity {
+        worker,
+        cell,
+        household,
+        date,
+        duty,
+        kind,
+    } = *activity;
     if !duty.activity_kinds().contains(&kind) {
         return Err(DutyError::KindNotInDuty { duty, kind });
     }
     if kind.needs_household() && household.is_none() {
         return Err(DutyError::HouseholdRequired { kind });
     }
-    let snapshot = history.cell_on(cell, date).ok_or(DutyError::CellNotOpen { cell, date })?;
+    let snapshot = history
+        .cell_on(cell, date)
+        .ok_or(DutyError::CellNotOpen { cell, date })?;
     if !snapshot.part_time.contains(&worker) {
         return Err(DutyError::NotPartTimeWorker { worker, cell, date });
     }
     if let Some(household) = household
         && history.cell_of_on(household, date) != Some(cell)
     {
-        return Err(DutyError::HouseholdNotInCell { household, cell, date });
+        return Err(DutyError::HouseholdNotInCell {
+            household,
+            cell,
+            date,
+        });
     }
     Ok(())
 }

@@ -275,7 +275,10 @@ impl HouseholdFile {
     /// Whether `part` has been collected.
     pub fn has(&self, part: FilePart) -> bool {
         match part {
-            FilePart::Identity => self.identity_number.as_deref().is_some_and(|n| !n.trim().is_empty()),
+            FilePart::Identity => self
+                .identity_number
+                .as_deref()
+                .is_some_and(|n| !n.trim().is_empty()),
             FilePart::Members => !self.members.is_empty(),
             FilePart::Land => self.land.is_some(),
             FilePart::Livestock => self.livestock.is_some(),
@@ -292,7 +295,8 @@ impl HouseholdFile {
         let missing: Vec<FilePart> = rule.required.iter().copied().filter(|p| !self.has(*p)).collect();
         let required = rule.required.len();
         let present = required - missing.len();
-        let percent = if required == 0 { 100 } else { present * 100 / required };
+        // Nothing required: the file is complete.
+        let percent = (present * 100).checked_div(required).unwrap_or(100);
         let percent = u32::try_from(percent).expect("a percentage is at most 100");
         assert!(percent <= 100);
         Completeness { missing, percent }
@@ -306,7 +310,10 @@ impl HouseholdFile {
 
     /// Total land in hundredths of a mu (saturating: no household owns 42 million mu).
     pub fn land_centimu(&self) -> u32 {
-        self.land.iter().flatten().fold(0_u32, |sum, l| sum.saturating_add(l.area_centimu))
+        self.land
+            .iter()
+            .flatten()
+            .fold(0_u32, |sum, l| sum.saturating_add(l.area_centimu))
     }
 
     /// Sum of the assets' values in `currency`; `None` when assets were not collected.
@@ -349,7 +356,10 @@ impl HouseholdFile {
 
     /// The latest visit on or before `date`.
     pub fn last_visit_on_or_before(&self, date: NaiveDate) -> Option<&VisitNote> {
-        self.visits.iter().filter(|v| v.date <= date).max_by_key(|v| v.date)
+        self.visits
+            .iter()
+            .filter(|v| v.date <= date)
+            .max_by_key(|v| v.date)
     }
 }
 

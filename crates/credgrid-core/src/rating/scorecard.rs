@@ -76,6 +76,18 @@ pub struct Bin {
     pub points: u32,
 }
 
+impl Bin {
+    /// The bin as text: `5`, `1–30`, `91+` (open-ended), `…–0` (open below).
+    pub fn range_text(&self) -> String {
+        match (self.min, self.max) {
+            (min, max) if min == max => min.to_string(),
+            (min, i64::MAX) => format!("{min}+"),
+            (i64::MIN, max) => format!("…–{max}"),
+            (min, max) => format!("{min}–{max}"),
+        }
+    }
+}
+
 /// One factor's configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FactorRule {
@@ -206,7 +218,8 @@ pub struct Contribution {
 }
 
 impl Contribution {
-    /// A sentence saying how the factor produced its points, in `locale`.
+    /// A sentence saying how the factor produced its points, in `locale`
+    /// (`Repayment history: 0 in bin 0, 100 points × 30% = 30.00`).
     pub fn explanation(&self, locale: Locale) -> String {
         let factor = t(locale, &self.factor.key(), &[]);
         t(
@@ -215,8 +228,7 @@ impl Contribution {
             &[
                 ("factor", &factor),
                 ("value", &self.value.to_string()),
-                ("min", &self.bin.min.to_string()),
-                ("max", &self.bin.max.to_string()),
+                ("range", &self.bin.range_text()),
                 ("points", &self.points.to_string()),
                 ("weight", &self.weight_percent.to_string()),
                 ("weighted", &format_centipoints(self.weighted_centipoints)),
@@ -271,7 +283,9 @@ impl Scorecard {
             }
             check_bins(rule)?;
         }
-        let total = factors.iter().fold(0_u32, |sum, f| sum.saturating_add(f.weight_percent));
+        let total = factors
+            .iter()
+            .fold(0_u32, |sum, f| sum.saturating_add(f.weight_percent));
         if total != 100 {
             return Err(ScorecardError::WeightsNotHundred { total });
         }
@@ -312,7 +326,12 @@ impl Scorecard {
         let total_centipoints: u32 = contributions.iter().map(|c| c.weighted_centipoints).sum();
         assert!(total_centipoints <= BIN_POINTS_MAX * 100, "weights add up to 100");
         let rule = self.grade_for(total_centipoints);
-        Ok(Rating { grade: rule.grade, total_centipoints, contributions, line: rule.line })
+        Ok(Rating {
+            grade: rule.grade,
+            total_centipoints,
+            contributions,
+            line: rule.line,
+        })
     }
 
     /// The grade reached by `total_centipoints`: the first (best) whose cut-off it meets.
@@ -370,7 +389,8 @@ fn check_grades(grades: &[GradeRule]) -> Result<(), ScorecardError> {
     }
     for rule in grades {
         if let Some((low, high)) = rule.line {
-            let valid = low.currency() == high.currency() && !low.is_negative() && low.minor() <= high.minor();
+            let valid =
+                low.currency() == high.currency() && !low.is_negative() && low.minor() <= high.minor();
             if !valid {
                 return Err(ScorecardError::LineRangeInvalid { grade: rule.grade });
             }
@@ -380,7 +400,10 @@ fn check_grades(grades: &[GradeRule]) -> Result<(), ScorecardError> {
 }
 
 fn bins(table: &[(i64, i64, u32)]) -> Vec<Bin> {
-    table.iter().map(|&(min, max, points)| Bin { min, max, points }).collect()
+    table
+        .iter()
+        .map(|&(min, max, points)| Bin { min, max, points })
+        .collect()
 }
 
 /// The default factors. The weights and bins are this project's assumption
@@ -395,12 +418,42 @@ pub fn default_factors() -> Vec<FactorRule> {
         bins: bins(table),
     };
     vec![
-        rule(Factor::RepaymentHistory, 30, LowerIsBetter, &[(0, 0, 100), (1, 30, 60), (31, 90, 20), (91, i64::MAX, 0)]),
-        rule(Factor::IncomeStability, 15, HigherIsBetter, &[(0, 0, 0), (1, 2, 40), (3, 5, 70), (6, i64::MAX, 100)]),
-        rule(Factor::DebtToAssets, 20, LowerIsBetter, &[(0, 30, 100), (31, 60, 70), (61, 100, 30), (101, i64::MAX, 0)]),
-        rule(Factor::FamilySituation, 10, HigherIsBetter, &[(0, 0, 0), (1, 1, 50), (2, 2, 80), (3, i64::MAX, 100)]),
-        rule(Factor::VillageReputation, 15, HigherIsBetter, &[(1, 1, 0), (2, 2, 25), (3, 3, 50), (4, 4, 75), (5, 5, 100)]),
-        rule(Factor::FileCompleteness, 10, HigherIsBetter, &[(0, 59, 0), (60, 89, 50), (90, 99, 80), (100, 100, 100)]),
+        rule(
+            Factor::RepaymentHistory,
+            30,
+            LowerIsBetter,
+            &[(0, 0, 100), (1, 30, 60), (31, 90, 20), (91, i64::MAX, 0)],
+        ),
+        rule(
+            Factor::IncomeStability,
+            15,
+            HigherIsBetter,
+            &[(0, 0, 0), (1, 2, 40), (3, 5, 70), (6, i64::MAX, 100)],
+        ),
+        rule(
+            Factor::DebtToAssets,
+            20,
+            LowerIsBetter,
+            &[(0, 30, 100), (31, 60, 70), (61, 100, 30), (101, i64::MAX, 0)],
+        ),
+        rule(
+            Factor::FamilySituation,
+            10,
+            HigherIsBetter,
+            &[(0, 0, 0), (1, 1, 50), (2, 2, 80), (3, i64::MAX, 100)],
+        ),
+        rule(
+            Factor::VillageReputation,
+            15,
+            HigherIsBetter,
+            &[(1, 1, 0), (2, 2, 25), (3, 3, 50), (4, 4, 75), (5, 5, 100)],
+        ),
+        rule(
+            Factor::FileCompleteness,
+            10,
+            HigherIsBetter,
+            &[(0, 59, 0), (60, 89, 50), (90, 99, 80), (100, 100, 100)],
+        ),
     ]
 }
 
@@ -410,10 +463,26 @@ pub fn default_factors() -> Vec<FactorRule> {
 pub fn default_grades(currency: Currency) -> Vec<GradeRule> {
     let major = |amount: i64| Money::from_minor(amount * currency.minor_per_major(), currency);
     vec![
-        GradeRule { grade: Grade::Excellent, min_centipoints: 8_500, line: Some((major(5_001), major(10_000))) },
-        GradeRule { grade: Grade::Good, min_centipoints: 7_000, line: Some((major(3_001), major(5_000))) },
-        GradeRule { grade: Grade::General, min_centipoints: 6_000, line: Some((major(0), major(3_000))) },
-        GradeRule { grade: Grade::BelowGeneral, min_centipoints: 0, line: None },
+        GradeRule {
+            grade: Grade::Excellent,
+            min_centipoints: 8_500,
+            line: Some((major(5_001), major(10_000))),
+        },
+        GradeRule {
+            grade: Grade::Good,
+            min_centipoints: 7_000,
+            line: Some((major(3_001), major(5_000))),
+        },
+        GradeRule {
+            grade: Grade::General,
+            min_centipoints: 6_000,
+            line: Some((major(0), major(3_000))),
+        },
+        GradeRule {
+            grade: Grade::BelowGeneral,
+            min_centipoints: 0,
+            line: None,
+        },
     ]
 }
 
@@ -445,7 +514,10 @@ pub struct ReratingPolicy {
 
 impl Default for ReratingPolicy {
     fn default() -> Self {
-        ReratingPolicy { interval_months: 12, on_file_change: true }
+        ReratingPolicy {
+            interval_months: 12,
+            on_file_change: true,
+        }
     }
 }
 
@@ -460,18 +532,30 @@ pub fn rerating_due(
     policy: ReratingPolicy,
 ) -> Option<ReratingReason> {
     let after = |on: NaiveDate| rated_on < on && on <= today;
-    let first_default =
-        events.iter().filter_map(|e| if let RatingEvent::Default { on } = e { Some(*on) } else { None });
+    let first_default = events.iter().filter_map(|e| {
+        if let RatingEvent::Default { on } = e {
+            Some(*on)
+        } else {
+            None
+        }
+    });
     if let Some(on) = first_default.filter(|on| after(*on)).min() {
         return Some(ReratingReason::Default { on });
     }
-    let file_change =
-        events.iter().filter_map(|e| if let RatingEvent::FileChanged { on } = e { Some(*on) } else { None });
+    let file_change = events.iter().filter_map(|e| {
+        if let RatingEvent::FileChanged { on } = e {
+            Some(*on)
+        } else {
+            None
+        }
+    });
     if policy.on_file_change
         && let Some(on) = file_change.filter(|on| after(*on)).min()
     {
         return Some(ReratingReason::FileChanged { on });
     }
-    let due = rated_on.checked_add_months(Months::new(policy.interval_months)).unwrap_or(NaiveDate::MAX);
+    let due = rated_on
+        .checked_add_months(Months::new(policy.interval_months))
+        .unwrap_or(NaiveDate::MAX);
     (today >= due).then_some(ReratingReason::Schedule { due })
 }
