@@ -20,7 +20,10 @@ use credgrid_core::money::{Currency, Money};
 const COLLECTOR: i64 = 21;
 
 fn at(hour: u32, minute: u32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap().and_hms_opt(hour, minute, 0).unwrap()
+    NaiveDate::from_ymd_opt(2026, 11, 20)
+        .unwrap()
+        .and_hms_opt(hour, minute, 0)
+        .unwrap()
 }
 
 fn contact(id: i64, corrects: Option<i64>) -> Contact {
@@ -80,7 +83,13 @@ fn contact_hours_are_enforced_at_their_edges() {
     let book = book();
     let rules = ConductRules::default();
     // (local time, allowed?) around the default 08:00–21:00 (end exclusive).
-    for (hour, minute, allowed) in [(7, 59, false), (8, 0, true), (20, 59, true), (21, 0, false), (23, 30, false)] {
+    for (hour, minute, allowed) in [
+        (7, 59, false),
+        (8, 0, true),
+        (20, 59, true),
+        (21, 0, false),
+        (23, 30, false),
+    ] {
         let mut call = attempt(&book, None);
         call.local_time = at(hour, minute);
         let result = check(&rules, &call);
@@ -113,8 +122,14 @@ fn configured_hours_replace_the_defaults() {
         check(&rules, &call),
         Err(ConductRefusal::OutsideContactHours { start, end, .. }) if start == nine && end == six_pm
     ));
-    assert_eq!(ConductRules::new(six_pm, nine, 3), Err(ConductConfigError::HoursNotIncreasing));
-    assert_eq!(ConductRules::new(nine, six_pm, 0), Err(ConductConfigError::NoContactsAllowed));
+    assert_eq!(
+        ConductRules::new(six_pm, nine, 3),
+        Err(ConductConfigError::HoursNotIncreasing)
+    );
+    assert_eq!(
+        ConductRules::new(nine, six_pm, 0),
+        Err(ConductConfigError::NoContactsAllowed)
+    );
 }
 
 #[test]
@@ -153,7 +168,10 @@ fn contacts_of_the_day_are_counted_from_the_actions() {
         template: None,
     };
     let mut yesterday = action(Channel::Phone, 9);
-    yesterday.at = NaiveDate::from_ymd_opt(2026, 11, 19).unwrap().and_hms_opt(9, 0, 0).unwrap();
+    yesterday.at = NaiveDate::from_ymd_opt(2026, 11, 19)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
     let actions = [
         action(Channel::Phone, 9),
         action(Channel::Sms, 11),
@@ -168,7 +186,11 @@ fn only_registered_active_contacts_may_be_used() {
     let book = book();
     let rules = ConductRules::default();
     // (contact used, why it is refused)
-    for (contact, why) in [(Some(99), "never registered"), (Some(2), "corrected since"), (None, "none named")] {
+    for (contact, why) in [
+        (Some(99), "never registered"),
+        (Some(2), "corrected since"),
+        (None, "none named"),
+    ] {
         let mut call = attempt(&book, None);
         call.contact = contact;
         assert_eq!(
@@ -188,7 +210,10 @@ fn written_messages_must_come_from_templates() {
         for body in [Some(&free), None] {
             let mut message = attempt(&book, body);
             message.channel = channel;
-            assert_eq!(check(&rules, &message), Err(ConductRefusal::FreeTextNotAllowed { channel }));
+            assert_eq!(
+                check(&rules, &message),
+                Err(ConductRefusal::FreeTextNotAllowed { channel })
+            );
         }
     }
 }
@@ -202,8 +227,10 @@ fn every_rule_broken_is_listed_in_order() {
     bad.contact = Some(2);
     bad.local_time = at(6, 0);
     bad.contacts_today = 5;
-    let rules: Vec<Option<ConductRule>> =
-        broken_rules(&ConductRules::default(), &bad).iter().map(ConductRefusal::rule).collect();
+    let rules: Vec<Option<ConductRule>> = broken_rules(&ConductRules::default(), &bad)
+        .iter()
+        .map(ConductRefusal::rule)
+        .collect();
     assert_eq!(
         rules,
         vec![
@@ -233,12 +260,21 @@ fn a_supervisor_override_lifts_the_named_rules_and_is_logged() {
     let record = check_with_override(&ConductRules::default(), &late, &supervisor(8, true))
         .unwrap()
         .expect("rules were broken, so the override is logged");
-    assert_eq!(record.rules, vec![ConductRule::ContactHours, ConductRule::DailyContactLimit]);
-    assert_eq!((record.collector, record.supervisor, record.loan_id), (COLLECTOR, 8, 500));
+    assert_eq!(
+        record.rules,
+        vec![ConductRule::ContactHours, ConductRule::DailyContactLimit]
+    );
+    assert_eq!(
+        (record.collector, record.supervisor, record.loan_id),
+        (COLLECTOR, 8, 500)
+    );
     assert_eq!(record.reason, "The borrower asked to be called after work");
     // Nothing broken: nothing to log.
     let fine = attempt(&book, None);
-    assert_eq!(check_with_override(&ConductRules::default(), &fine, &supervisor(8, true)), Ok(None));
+    assert_eq!(
+        check_with_override(&ConductRules::default(), &fine, &supervisor(8, true)),
+        Ok(None)
+    );
 }
 
 #[test]
@@ -257,7 +293,10 @@ fn an_invalid_override_is_refused_with_its_own_rule() {
     );
     let mut no_reason = supervisor(8, true);
     no_reason.reason = "  ".to_string();
-    assert_eq!(check_with_override(&rules, &late, &no_reason), Err(ConductRefusal::OverrideReasonRequired));
+    assert_eq!(
+        check_with_override(&rules, &late, &no_reason),
+        Err(ConductRefusal::OverrideReasonRequired)
+    );
     let mut templates = supervisor(8, true);
     templates.rules.push(ConductRule::TemplatesOnly);
     assert_eq!(
@@ -292,7 +331,9 @@ fn free_text_cannot_be_overridden() {
 fn every_refusal_has_a_translated_message_with_its_figures() {
     let refusals = [
         ConductRefusal::UnregisteredContact { contact: Some(9) },
-        ConductRefusal::FreeTextNotAllowed { channel: Channel::Sms },
+        ConductRefusal::FreeTextNotAllowed {
+            channel: Channel::Sms,
+        },
         ConductRefusal::OutsideContactHours {
             local_time: NaiveTime::from_hms_opt(22, 5, 0).unwrap(),
             start: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
@@ -311,15 +352,27 @@ fn every_refusal_has_a_translated_message_with_its_figures() {
     ];
     for refusal in &refusals {
         for locale in Locale::ALL {
-            assert!(has_key(locale, &refusal.key()), "{} in {}", refusal.key(), locale.tag());
+            assert!(
+                has_key(locale, &refusal.key()),
+                "{} in {}",
+                refusal.key(),
+                locale.tag()
+            );
             let args = refusal.args();
             let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let text = t(locale, &refusal.key(), &args);
             assert!(!text.contains('{'), "{text}");
         }
     }
-    let hours = t(Locale::En, &refusals[2].key(), &[("time", "22:05"), ("start", "08:00"), ("end", "21:00")]);
-    assert_eq!(hours, "22:05 is outside the allowed contact hours (08:00–21:00, local time).");
+    let hours = t(
+        Locale::En,
+        &refusals[2].key(),
+        &[("time", "22:05"), ("start", "08:00"), ("end", "21:00")],
+    );
+    assert_eq!(
+        hours,
+        "22:05 is outside the allowed contact hours (08:00–21:00, local time)."
+    );
     let mut codes: Vec<&str> = refusals.iter().map(ConductRefusal::code).collect();
     codes.sort_unstable();
     codes.dedup();
@@ -331,7 +384,10 @@ fn contacts_are_kept_with_corrections_and_refused_when_malformed() {
     let mut book = book();
     assert_eq!(book.active().map(|c| c.id).collect::<Vec<_>>(), vec![1, 3]);
     assert_eq!(book.all().len(), 3);
-    assert!(book.register(contact(4, Some(2))).is_err(), "2 was already corrected");
+    assert!(
+        book.register(contact(4, Some(2))).is_err(),
+        "2 was already corrected"
+    );
     assert!(book.register(contact(1, None)).is_err(), "duplicate id");
     let mut blank = contact(5, None);
     blank.value = " ".to_string();

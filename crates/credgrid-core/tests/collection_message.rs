@@ -6,8 +6,7 @@
 use chrono::NaiveDate;
 use credgrid_core::collection::Channel;
 use credgrid_core::collection::message::{
-    MessageBody, MessageError, MessageFigures, Template, TemplateRegistry, format_amount, format_date,
-    render,
+    MessageBody, MessageError, MessageFigures, Template, TemplateRegistry, format_amount, format_date, render,
 };
 use credgrid_core::i18n::Locale;
 use credgrid_core::money::{Currency, Money};
@@ -28,7 +27,15 @@ fn template(id: &str) -> MessageBody {
 }
 
 fn text(id: &str, channel: Channel, locale: Locale) -> String {
-    render(&TemplateRegistry::standard(), &template(id), channel, locale, &figures()).unwrap().text
+    render(
+        &TemplateRegistry::standard(),
+        &template(id),
+        channel,
+        locale,
+        &figures(),
+    )
+    .unwrap()
+    .text
 }
 
 #[test]
@@ -100,11 +107,23 @@ fn free_text_and_mismatched_templates_are_refused() {
         );
     }
     assert!(matches!(
-        render(&registry, &template("sms_reminder"), Channel::Letter, Locale::En, &figures()),
+        render(
+            &registry,
+            &template("sms_reminder"),
+            Channel::Letter,
+            Locale::En,
+            &figures()
+        ),
         Err(MessageError::WrongChannel { .. })
     ));
     assert!(matches!(
-        render(&registry, &template("threat"), Channel::Sms, Locale::En, &figures()),
+        render(
+            &registry,
+            &template("threat"),
+            Channel::Sms,
+            Locale::En,
+            &figures()
+        ),
         Err(MessageError::UnknownTemplate { .. })
     ));
 }
@@ -117,13 +136,18 @@ fn bad_figures_are_refused_naming_the_field() {
     no_name.borrower_name = " ";
     assert_eq!(
         render(&registry, &sms, Channel::Sms, Locale::En, &no_name),
-        Err(MessageError::EmptyField { field: "borrower_name" })
+        Err(MessageError::EmptyField {
+            field: "borrower_name"
+        })
     );
     let mut injected = figures();
     injected.outlet_name = "{amount}";
     assert!(matches!(
         render(&registry, &sms, Channel::Sms, Locale::En, &injected),
-        Err(MessageError::FieldTooLong { field: "outlet_name", .. })
+        Err(MessageError::FieldTooLong {
+            field: "outlet_name",
+            ..
+        })
     ));
     let mut nothing_due = figures();
     nothing_due.amount = Money::zero(Currency::CNY);
@@ -141,13 +165,19 @@ fn a_template_without_every_translation_cannot_be_registered() {
         channel: Channel::Sms,
         key: "collection.template.not_written_yet",
     };
-    assert!(matches!(registry.register(missing), Err(MessageError::MissingTranslation { .. })));
+    assert!(matches!(
+        registry.register(missing),
+        Err(MessageError::MissingTranslation { .. })
+    ));
     let duplicate = Template {
         id: "sms_reminder",
         channel: Channel::Sms,
         key: "collection.template.sms_reminder",
     };
-    assert!(matches!(registry.register(duplicate), Err(MessageError::DuplicateTemplate { .. })));
+    assert!(matches!(
+        registry.register(duplicate),
+        Err(MessageError::DuplicateTemplate { .. })
+    ));
     let second = Template {
         id: "sms_reminder_short",
         channel: Channel::Sms,
@@ -165,14 +195,38 @@ fn amounts_follow_the_locale_and_the_currency_digits() {
     // digits (CLDR `es`; es-ES formats 1000 € as "1000,00 €" and 10000 as
     // "10.000,00 €", per the RAE's rule on grouping digits).
     let cases = [
-        (123_456, Currency::CNY, "CNY 1,234.56", "1234,56 CNY", "1,234.56元"),
-        (100_000, Currency::CNY, "CNY 1,000.00", "1000,00 CNY", "1,000.00元"),
-        (1_234_567, Currency::CNY, "CNY 12,345.67", "12.345,67 CNY", "12,345.67元"),
+        (
+            123_456,
+            Currency::CNY,
+            "CNY 1,234.56",
+            "1234,56 CNY",
+            "1,234.56元",
+        ),
+        (
+            100_000,
+            Currency::CNY,
+            "CNY 1,000.00",
+            "1000,00 CNY",
+            "1,000.00元",
+        ),
+        (
+            1_234_567,
+            Currency::CNY,
+            "CNY 12,345.67",
+            "12.345,67 CNY",
+            "12,345.67元",
+        ),
         (99_900, Currency::CNY, "CNY 999.00", "999,00 CNY", "999.00元"),
         (5, Currency::USD, "USD 0.05", "0,05 USD", "USD 0.05"),
         (1_234_567, jpy, "JPY 1,234,567", "1.234.567 JPY", "JPY 1,234,567"),
         (1_234_567, kwd, "KWD 1,234.567", "1234,567 KWD", "KWD 1,234.567"),
-        (-123_456_789, Currency::MXN, "MXN -1,234,567.89", "-1.234.567,89 MXN", "MXN -1,234,567.89"),
+        (
+            -123_456_789,
+            Currency::MXN,
+            "MXN -1,234,567.89",
+            "-1.234.567,89 MXN",
+            "MXN -1,234,567.89",
+        ),
     ];
     for (minor, currency, en, es, zh) in cases {
         let amount = Money::from_minor(minor, currency);

@@ -39,7 +39,12 @@ fn visits_are_scheduled_after_disbursement_and_periodically() {
     // 250,000.00: every 30 days from the first visit up to maturity.
     let large = plan.scheduled_visits(&loan(25_000_000, "farm")).unwrap();
     assert_eq!(large.len(), 1 + 11);
-    assert!(large.windows(2).skip(1).all(|w| (w[1].due_on - w[0].due_on).num_days() == 30));
+    assert!(
+        large
+            .windows(2)
+            .skip(1)
+            .all(|w| (w[1].due_on - w[0].due_on).num_days() == 30)
+    );
     assert!(large.last().unwrap().due_on <= date(2027, 1, 10));
 }
 
@@ -69,7 +74,10 @@ fn bad_plans_and_loans_are_refused() {
         Err(PostLoanError::MaturityBeforeDisbursement { .. })
     ));
     plan.rules[0].interval_days = 0;
-    assert_eq!(plan.scheduled_visits(&loan(100, "farm")), Err(PostLoanError::ZeroInterval));
+    assert_eq!(
+        plan.scheduled_visits(&loan(100, "farm")),
+        Err(PostLoanError::ZeroInterval)
+    );
 }
 
 fn quiet(business_date: NaiveDate) -> WarningInput<'static> {
@@ -119,7 +127,11 @@ fn each_early_warning_is_raised_by_its_signal() {
         ..quiet(today)
     };
     let cases = [
-        ("first missed installment", first_miss, vec![WarningKind::FirstMissedInstallment]),
+        (
+            "first missed installment",
+            first_miss,
+            vec![WarningKind::FirstMissedInstallment],
+        ),
         ("not the first miss", missed_before, vec![]),
         ("raised once, on the first day", second_day, vec![]),
         ("deposits fell 30%", fall, vec![WarningKind::DepositFall]),
@@ -179,5 +191,8 @@ fn news_and_diverted_funds_raise_a_visit_with_a_funds_check() {
         news: &blank,
         ..quiet(today)
     };
-    assert_eq!(early_warnings(&config, &input), Err(PostLoanError::Empty { field: "news.note" }));
+    assert_eq!(
+        early_warnings(&config, &input),
+        Err(PostLoanError::Empty { field: "news.note" })
+    );
 }

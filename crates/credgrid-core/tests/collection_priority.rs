@@ -33,7 +33,12 @@ fn input(amount_overdue_minor: i64, days_past_due: u32) -> PriorityInput {
 }
 
 fn part(priority: &credgrid_core::collection::Priority, factor: Factor) -> i64 {
-    priority.parts.iter().find(|(f, _)| *f == factor).map(|(_, p)| *p).expect("every factor is shown")
+    priority
+        .parts
+        .iter()
+        .find(|(f, _)| *f == factor)
+        .map(|(_, p)| *p)
+        .expect("every factor is shown")
 }
 
 #[test]
@@ -57,8 +62,14 @@ fn every_score_shows_its_parts_per_the_configured_formula() {
     assert_eq!(priority.total, priority.parts.iter().map(|(_, p)| p).sum::<i64>());
     // Each part recomputed from the configuration, as docs/collections.md states it.
     let steps = 1_234_567 / config.amount_step_minor;
-    assert_eq!(part(&priority, Factor::AmountOverdue), steps * config.amount_points_per_step);
-    assert_eq!(part(&priority, Factor::DaysPastDue), 45 * config.days_points_per_day);
+    assert_eq!(
+        part(&priority, Factor::AmountOverdue),
+        steps * config.amount_points_per_step
+    );
+    assert_eq!(
+        part(&priority, Factor::DaysPastDue),
+        45 * config.days_points_per_day
+    );
     let visit_cost = config.channel_cost_minor[3];
     assert_eq!(
         part(&priority, Factor::ActionCost),
@@ -70,12 +81,18 @@ fn every_score_shows_its_parts_per_the_configured_formula() {
         part(&priority, Factor::AbilityToPay),
         20 * config.ability_points_per_10_pct + 2 * config.cure_points
     );
-    assert_eq!(part(&priority, Factor::BrokenPromises), config.broken_promise_points);
+    assert_eq!(
+        part(&priority, Factor::BrokenPromises),
+        config.broken_promise_points
+    );
     assert_eq!(
         part(&priority, Factor::Relationship),
         4 * config.relationship_points_per_year + config.guarantor_points
     );
-    assert!(part(&priority, Factor::ActionCost) < 0, "a dear visit lowers the priority");
+    assert!(
+        part(&priority, Factor::ActionCost) < 0,
+        "a dear visit lowers the priority"
+    );
 }
 
 #[test]
@@ -129,19 +146,28 @@ fn bad_configuration_names_the_field() {
     config.amount_step_minor = 0;
     assert!(matches!(
         PriorityFormula::new(config),
-        Err(PriorityConfigError::StepOutOfRange { field: "amount_step_minor", .. })
+        Err(PriorityConfigError::StepOutOfRange {
+            field: "amount_step_minor",
+            ..
+        })
     ));
     let mut config = PriorityConfig::default();
     config.broken_promise_points = i64::MAX;
     assert!(matches!(
         PriorityFormula::new(config),
-        Err(PriorityConfigError::WeightOutOfRange { field: "broken_promise_points", .. })
+        Err(PriorityConfigError::WeightOutOfRange {
+            field: "broken_promise_points",
+            ..
+        })
     ));
     let mut config = PriorityConfig::default();
     config.days_max = -1;
     assert!(matches!(
         PriorityFormula::new(config),
-        Err(PriorityConfigError::CapOutOfRange { field: "days_max", .. })
+        Err(PriorityConfigError::CapOutOfRange {
+            field: "days_max",
+            ..
+        })
     ));
 }
 
@@ -150,11 +176,18 @@ fn negative_input_is_refused_naming_the_field() {
     let mut bad = input(-1, 3);
     assert_eq!(
         formula().score(&bad),
-        Err(PriorityError::Negative { field: "amount_overdue_minor" })
+        Err(PriorityError::Negative {
+            field: "amount_overdue_minor"
+        })
     );
     bad = input(1, 3);
     bad.ability.installment_minor = -5;
-    assert_eq!(formula().score(&bad), Err(PriorityError::Negative { field: "installment_minor" }));
+    assert_eq!(
+        formula().score(&bad),
+        Err(PriorityError::Negative {
+            field: "installment_minor"
+        })
+    );
 }
 
 fn loan(loan_id: i64, responsible: i64, outlet: i64, amount: i64, dpd: u32) -> CollectionLoan {
@@ -185,7 +218,13 @@ fn overdue_loans_land_in_the_right_worklist_in_priority_order() {
     let worklists = build_worklists(&formula(), &loans, &assignment);
 
     assert_eq!(worklists.len(), 5);
-    let ids = |user| worklists.for_assignee(user).iter().map(|e| e.loan_id).collect::<Vec<_>>();
+    let ids = |user| {
+        worklists
+            .for_assignee(user)
+            .iter()
+            .map(|e| e.loan_id)
+            .collect::<Vec<_>>()
+    };
     // Other parts equal: loan 3 scores 90 + 24, loan 5 10 + 80, loan 1 30 + 10.
     assert_eq!(ids(GRID_WORKER), vec![3, 5, 1]);
     assert_eq!(ids(COLLECTOR), vec![4]);
@@ -221,7 +260,12 @@ fn a_loan_that_cannot_be_scored_is_reported_and_does_not_stop_the_others() {
     assert_eq!(worklists.len(), 1);
     assert_eq!(
         worklists.rejected(),
-        &[(2, PriorityError::Negative { field: "income_monthly_minor" })]
+        &[(
+            2,
+            PriorityError::Negative {
+                field: "income_monthly_minor"
+            }
+        )]
     );
 }
 
@@ -230,29 +274,36 @@ fn arb_input() -> impl Strategy<Value = PriorityInput> {
         0_i64..10_000_000_000,
         0_u32..3_000,
         0_usize..7,
-        (0_i64..1_000_000_000, 0_i64..1_000_000_000, 0_i64..1_000_000_000, 0_u32..50),
+        (
+            0_i64..1_000_000_000,
+            0_i64..1_000_000_000,
+            0_i64..1_000_000_000,
+            0_u32..50,
+        ),
         0_u32..50,
         (0_u32..80, any::<bool>(), any::<bool>()),
     )
-        .prop_map(|(amount, dpd, channel, (income, debt, installment, cures), broken, (years, g, grp))| {
-            PriorityInput {
-                amount_overdue_minor: amount,
-                days_past_due: dpd,
-                next_channel: Channel::ALL[channel],
-                ability: AbilityToPay {
-                    income_monthly_minor: income,
-                    other_debt_monthly_minor: debt,
-                    installment_minor: installment,
-                    past_cures: cures,
-                },
-                broken_promises: broken,
-                relationship: Relationship {
-                    years_as_client: years,
-                    has_guarantor: g,
-                    group_member: grp,
-                },
-            }
-        })
+        .prop_map(
+            |(amount, dpd, channel, (income, debt, installment, cures), broken, (years, g, grp))| {
+                PriorityInput {
+                    amount_overdue_minor: amount,
+                    days_past_due: dpd,
+                    next_channel: Channel::ALL[channel],
+                    ability: AbilityToPay {
+                        income_monthly_minor: income,
+                        other_debt_monthly_minor: debt,
+                        installment_minor: installment,
+                        past_cures: cures,
+                    },
+                    broken_promises: broken,
+                    relationship: Relationship {
+                        years_as_client: years,
+                        has_guarantor: g,
+                        group_member: grp,
+                    },
+                }
+            },
+        )
 }
 
 proptest! {

@@ -4,11 +4,11 @@
 //! before. Broken promises feed the priority.
 
 use chrono::NaiveDate;
+use credgrid_core::collection::Channel;
 use credgrid_core::collection::priority::{PriorityConfig, PriorityFormula, PriorityInput};
 use credgrid_core::collection::promise::{
     Promise, PromiseError, PromiseStatus, Repayment, broken_count, check,
 };
-use credgrid_core::collection::Channel;
 use credgrid_core::money::{Currency, Money};
 
 fn day(d: u32) -> NaiveDate {
@@ -40,14 +40,62 @@ fn paid(date: u32, minor: i64) -> Repayment {
 fn promise_status_at_each_end_of_day() {
     // (case, repayments, end of day, expected status, amount counted)
     let cases: [(&str, Vec<Repayment>, u32, PromiseStatus, i64); 8] = [
-        ("nothing yet, before the date", vec![], 12, PromiseStatus::Pending, 0),
-        ("part paid, before the date", vec![paid(11, 20_000)], 14, PromiseStatus::Pending, 20_000),
-        ("paid in full early", vec![paid(11, 50_000)], 11, PromiseStatus::Kept, 50_000),
-        ("two parts reach it on the date", vec![paid(11, 20_000), paid(15, 30_000)], 15, PromiseStatus::Kept, 50_000),
-        ("overpaid", vec![paid(14, 80_000)], 16, PromiseStatus::Kept, 80_000),
-        ("short at the end of the date", vec![paid(15, 49_999)], 15, PromiseStatus::Broken, 49_999),
-        ("paid only after the date", vec![paid(16, 50_000)], 16, PromiseStatus::Broken, 0),
-        ("paid before the promise was made", vec![paid(9, 50_000)], 15, PromiseStatus::Broken, 0),
+        (
+            "nothing yet, before the date",
+            vec![],
+            12,
+            PromiseStatus::Pending,
+            0,
+        ),
+        (
+            "part paid, before the date",
+            vec![paid(11, 20_000)],
+            14,
+            PromiseStatus::Pending,
+            20_000,
+        ),
+        (
+            "paid in full early",
+            vec![paid(11, 50_000)],
+            11,
+            PromiseStatus::Kept,
+            50_000,
+        ),
+        (
+            "two parts reach it on the date",
+            vec![paid(11, 20_000), paid(15, 30_000)],
+            15,
+            PromiseStatus::Kept,
+            50_000,
+        ),
+        (
+            "overpaid",
+            vec![paid(14, 80_000)],
+            16,
+            PromiseStatus::Kept,
+            80_000,
+        ),
+        (
+            "short at the end of the date",
+            vec![paid(15, 49_999)],
+            15,
+            PromiseStatus::Broken,
+            49_999,
+        ),
+        (
+            "paid only after the date",
+            vec![paid(16, 50_000)],
+            16,
+            PromiseStatus::Broken,
+            0,
+        ),
+        (
+            "paid before the promise was made",
+            vec![paid(9, 50_000)],
+            15,
+            PromiseStatus::Broken,
+            0,
+        ),
     ];
     for (case, repayments, eod, status, counted) in cases {
         let result = check(&promise(), &repayments, day(eod)).unwrap();
@@ -70,7 +118,10 @@ fn malformed_promises_and_repayments_are_refused() {
     assert_eq!(check(&zero, &[], day(12)), Err(PromiseError::AmountNotPositive));
     let mut backwards = promise();
     backwards.due_on = day(9);
-    assert!(matches!(check(&backwards, &[], day(12)), Err(PromiseError::DueBeforeMade { .. })));
+    assert!(matches!(
+        check(&backwards, &[], day(12)),
+        Err(PromiseError::DueBeforeMade { .. })
+    ));
     assert_eq!(
         check(&promise(), &[paid(11, -5)], day(12)),
         Err(PromiseError::RepaymentNotPositive { date: day(11) })
@@ -79,12 +130,20 @@ fn malformed_promises_and_repayments_are_refused() {
         date: day(11),
         amount: Money::from_minor(10, Currency::USD),
     };
-    assert!(matches!(check(&promise(), &[dollars], day(12)), Err(PromiseError::Money(_))));
+    assert!(matches!(
+        check(&promise(), &[dollars], day(12)),
+        Err(PromiseError::Money(_))
+    ));
 }
 
 #[test]
 fn broken_promises_raise_the_priority() {
-    let statuses = [PromiseStatus::Kept, PromiseStatus::Broken, PromiseStatus::Pending, PromiseStatus::Broken];
+    let statuses = [
+        PromiseStatus::Kept,
+        PromiseStatus::Broken,
+        PromiseStatus::Pending,
+        PromiseStatus::Broken,
+    ];
     assert_eq!(broken_count(&statuses), 2);
     let formula = PriorityFormula::new(PriorityConfig::default()).unwrap();
     let mut input = PriorityInput {
@@ -98,5 +157,8 @@ fn broken_promises_raise_the_priority() {
     let before = formula.score(&input).unwrap().total;
     input.broken_promises = broken_count(&statuses);
     let after = formula.score(&input).unwrap().total;
-    assert_eq!(after - before, 2 * PriorityConfig::default().broken_promise_points);
+    assert_eq!(
+        after - before,
+        2 * PriorityConfig::default().broken_promise_points
+    );
 }

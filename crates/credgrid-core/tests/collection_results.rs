@@ -48,7 +48,7 @@ fn snapshots() -> (Vec<(i64, usize)>, Vec<(i64, usize)>) {
         (2, 1),
         (1, 0),
         (11, 1), // a new loan: not in the start snapshot, ignored
-        // loan 7 was written off: it left the book
+                 // loan 7 was written off: it left the book
     ];
     (start, end)
 }
@@ -80,7 +80,10 @@ fn roll_rates_count_every_transition() {
 #[test]
 fn an_empty_bucket_has_no_rate() {
     let rolls = roll_rates(&[(1, 0)], &[(1, 0)], 3).unwrap();
-    assert_eq!(rolls.rate(2, Some(0), RateRounding::default()).unwrap().rate, None);
+    assert_eq!(
+        rolls.rate(2, Some(0), RateRounding::default()).unwrap().rate,
+        None
+    );
 }
 
 #[test]
@@ -100,7 +103,10 @@ fn bad_snapshots_are_refused() {
             buckets: 4
         })
     );
-    assert!(matches!(roll_rates(&[], &[], 1), Err(ResultsError::BucketCount { .. })));
+    assert!(matches!(
+        roll_rates(&[], &[], 1),
+        Err(ResultsError::BucketCount { .. })
+    ));
 }
 
 #[test]
@@ -119,7 +125,14 @@ fn rates_round_once_by_the_named_mode() {
         assert_eq!(r.rate, rate(expected), "{numerator}/{denominator} {mode:?}");
     }
     assert!(matches!(
-        ratio(1, 2, RateRounding { digits: 11, mode: RoundingMode::HalfEven }),
+        ratio(
+            1,
+            2,
+            RateRounding {
+                digits: 11,
+                mode: RoundingMode::HalfEven
+            }
+        ),
         Err(ResultsError::TooManyDigits { .. })
     ));
 }
@@ -169,17 +182,26 @@ fn recoveries_are_summed_by_channel_collector_and_segment() {
         amount: Money::from_minor(5, Currency::USD),
         ..items[0]
     };
-    assert_eq!(recoveries(Currency::CNY, &[dollars]), Err(ResultsError::Money(MoneyError::CurrencyMismatch)));
+    assert_eq!(
+        recoveries(Currency::CNY, &[dollars]),
+        Err(ResultsError::Money(MoneyError::CurrencyMismatch))
+    );
     let huge = Recovery {
         amount: yuan(i64::MAX),
         ..items[0]
     };
-    assert_eq!(recoveries(Currency::CNY, &[huge, huge]), Err(ResultsError::Money(MoneyError::Overflow)));
+    assert_eq!(
+        recoveries(Currency::CNY, &[huge, huge]),
+        Err(ResultsError::Money(MoneyError::Overflow))
+    );
     let refund = Recovery {
         amount: yuan(-1),
         ..items[0]
     };
-    assert_eq!(recoveries(Currency::CNY, &[refund]), Err(ResultsError::RecoveryNotPositive));
+    assert_eq!(
+        recoveries(Currency::CNY, &[refund]),
+        Err(ResultsError::RecoveryNotPositive)
+    );
 }
 
 proptest! {

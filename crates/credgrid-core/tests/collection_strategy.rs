@@ -5,6 +5,7 @@
 //! package holds the loan, every contact and the history.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use credgrid_core::collection::Channel;
 use credgrid_core::collection::action::{
     Action, Contact, ContactBook, ContactKind, ContactRelation, Outcome,
 };
@@ -13,7 +14,6 @@ use credgrid_core::collection::strategy::{
     Decision, HandoverLoan, Segment, SegmentInput, StrategyConfig, StrategyError, StrategyInput,
     build_handover, decide, segment,
 };
-use credgrid_core::collection::Channel;
 use credgrid_core::money::{Currency, Money};
 
 fn yuan(minor: i64) -> Money {
@@ -40,9 +40,22 @@ fn escalation_to_legal_happens_on_the_configured_day() {
     let legal = Decision::HandOver {
         channel: Channel::LegalCourt,
     };
-    for segment in [Segment::WillingAndAble, Segment::Unwilling, Segment::Unreachable, Segment::WillingButUnable] {
-        assert_ne!(decide(&config, &input(segment, 89)), legal, "{segment} at 89 days");
-        assert_eq!(decide(&config, &input(segment, 90)), legal, "{segment} at 90 days");
+    for segment in [
+        Segment::WillingAndAble,
+        Segment::Unwilling,
+        Segment::Unreachable,
+        Segment::WillingButUnable,
+    ] {
+        assert_ne!(
+            decide(&config, &input(segment, 89)),
+            legal,
+            "{segment} at 89 days"
+        );
+        assert_eq!(
+            decide(&config, &input(segment, 90)),
+            legal,
+            "{segment} at 90 days"
+        );
     }
     let mut earlier = StrategyConfig::default();
     earlier.legal_after_days_past_due = 75;
@@ -64,8 +77,18 @@ fn escalation_to_legal_happens_on_the_configured_day() {
 fn the_usual_channel_follows_the_ladder() {
     let config = StrategyConfig::default();
     // (days past due, channel) from the default ladder: SMS 1, phone 8, visit 31, letter 61.
-    for (days, channel) in [(1, Channel::Sms), (7, Channel::Sms), (8, Channel::Phone), (31, Channel::Visit), (89, Channel::Letter)] {
-        assert_eq!(decide(&config, &input(Segment::WillingAndAble, days)), Decision::Remind { channel }, "{days}");
+    for (days, channel) in [
+        (1, Channel::Sms),
+        (7, Channel::Sms),
+        (8, Channel::Phone),
+        (31, Channel::Visit),
+        (89, Channel::Letter),
+    ] {
+        assert_eq!(
+            decide(&config, &input(Segment::WillingAndAble, days)),
+            Decision::Remind { channel },
+            "{days}"
+        );
     }
 }
 
@@ -76,7 +99,11 @@ fn willing_but_unable_gets_a_restructuring_offer() {
         panic!("a restructuring offer was expected");
     };
     assert_eq!(offer.loan_id, 77);
-    assert_eq!(offer.affordable_installment, yuan(90_000), "what the household can pay");
+    assert_eq!(
+        offer.affordable_installment,
+        yuan(90_000),
+        "what the household can pay"
+    );
     assert_eq!(offer.extension_months_max, config.extension_months_max);
     assert_eq!(offer.amount_overdue, yuan(300_000));
 }
@@ -84,9 +111,24 @@ fn willing_but_unable_gets_a_restructuring_offer() {
 #[test]
 fn unwilling_escalates_one_rung_and_unreachable_gets_a_visit() {
     let config = StrategyConfig::default();
-    assert_eq!(decide(&config, &input(Segment::Unwilling, 10)), Decision::Escalate { channel: Channel::Visit });
-    assert_eq!(decide(&config, &input(Segment::Unwilling, 70)), Decision::Escalate { channel: Channel::ThirdParty });
-    assert_eq!(decide(&config, &input(Segment::Unreachable, 3)), Decision::Escalate { channel: Channel::Visit });
+    assert_eq!(
+        decide(&config, &input(Segment::Unwilling, 10)),
+        Decision::Escalate {
+            channel: Channel::Visit
+        }
+    );
+    assert_eq!(
+        decide(&config, &input(Segment::Unwilling, 70)),
+        Decision::Escalate {
+            channel: Channel::ThirdParty
+        }
+    );
+    assert_eq!(
+        decide(&config, &input(Segment::Unreachable, 3)),
+        Decision::Escalate {
+            channel: Channel::Visit
+        }
+    );
 }
 
 #[test]
@@ -101,12 +143,53 @@ fn the_segment_follows_the_figures_unless_assessed() {
     };
     let cases = [
         ("able, no trouble", base, Segment::WillingAndAble),
-        ("capacity below the installment", SegmentInput { capacity_pct: 60, ..base }, Segment::WillingButUnable),
-        ("refused to pay", SegmentInput { refusals: 1, ..base }, Segment::Unwilling),
-        ("able but broke two promises", SegmentInput { broken_promises: 2, ..base }, Segment::Unwilling),
-        ("unable and broke promises", SegmentInput { broken_promises: 2, capacity_pct: 40, ..base }, Segment::WillingButUnable),
-        ("five failed attempts", SegmentInput { failed_attempts: 5, ..base }, Segment::Unreachable),
-        ("the collector knows better", SegmentInput { refusals: 3, assessed: Some(Segment::WillingButUnable), ..base }, Segment::WillingButUnable),
+        (
+            "capacity below the installment",
+            SegmentInput {
+                capacity_pct: 60,
+                ..base
+            },
+            Segment::WillingButUnable,
+        ),
+        (
+            "refused to pay",
+            SegmentInput { refusals: 1, ..base },
+            Segment::Unwilling,
+        ),
+        (
+            "able but broke two promises",
+            SegmentInput {
+                broken_promises: 2,
+                ..base
+            },
+            Segment::Unwilling,
+        ),
+        (
+            "unable and broke promises",
+            SegmentInput {
+                broken_promises: 2,
+                capacity_pct: 40,
+                ..base
+            },
+            Segment::WillingButUnable,
+        ),
+        (
+            "five failed attempts",
+            SegmentInput {
+                failed_attempts: 5,
+                ..base
+            },
+            Segment::Unreachable,
+        ),
+        (
+            "the collector knows better",
+            SegmentInput {
+                refusals: 3,
+                assessed: Some(Segment::WillingButUnable),
+                ..base
+            },
+            Segment::WillingButUnable,
+        ),
     ];
     for (case, input, expected) in cases {
         assert_eq!(segment(&config, &input), expected, "{case}");
@@ -117,15 +200,26 @@ fn the_segment_follows_the_figures_unless_assessed() {
 fn a_bad_ladder_is_refused() {
     let mut config = StrategyConfig::default();
     config.ladder = vec![(8, Channel::Phone), (1, Channel::Sms)];
-    assert!(matches!(config.validate(), Err(StrategyError::InvalidLadder { .. })));
+    assert!(matches!(
+        config.validate(),
+        Err(StrategyError::InvalidLadder { .. })
+    ));
     config.ladder = vec![(1, Channel::Sms), (30, Channel::LegalCourt)];
-    assert_eq!(config.validate(), Err(StrategyError::HandoverOnLadder { channel: Channel::LegalCourt }));
+    assert_eq!(
+        config.validate(),
+        Err(StrategyError::HandoverOnLadder {
+            channel: Channel::LegalCourt
+        })
+    );
     config.ladder = vec![(1, Channel::Sms), (95, Channel::Visit)];
     assert_eq!(config.validate(), Err(StrategyError::LegalBeforeLadder));
 }
 
 fn at(d: u32, h: u32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 10, d).unwrap().and_hms_opt(h, 0, 0).unwrap()
+    NaiveDate::from_ymd_opt(2026, 10, d)
+        .unwrap()
+        .and_hms_opt(h, 0, 0)
+        .unwrap()
 }
 
 fn contact(id: i64, corrects: Option<i64>) -> Contact {
@@ -211,10 +305,15 @@ fn a_handover_package_is_refused_when_it_would_mislead() {
     book.register(contact(1, None)).unwrap();
     assert_eq!(
         build_handover(Channel::Visit, on, 9, loan(), &book, &[], &[]),
-        Err(StrategyError::NotHandoverChannel { channel: Channel::Visit })
+        Err(StrategyError::NotHandoverChannel {
+            channel: Channel::Visit
+        })
     );
     assert_eq!(
         build_handover(Channel::ThirdParty, on, 9, loan(), &book, &[action(78, 1)], &[]),
-        Err(StrategyError::ForeignHistory { loan_id: 77, other: 78 })
+        Err(StrategyError::ForeignHistory {
+            loan_id: 77,
+            other: 78
+        })
     );
 }

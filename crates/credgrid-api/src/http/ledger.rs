@@ -5,7 +5,7 @@ use super::extract::Query;
 use super::pagination::{page_json, page_request};
 use super::{AppState, Routes, app, blocking, ok};
 use crate::dto;
-use crate::report_doc::{portfolio_value, trial_balance_value};
+use crate::report_doc::{balance_sheet_value, income_statement_value, portfolio_value, trial_balance_value};
 use axum::extract::State;
 use axum::response::Response;
 use credgrid_app::Page;
@@ -17,6 +17,44 @@ pub(super) fn routes(routes: Routes) -> Routes {
         .get("/journal", journal)
         .get("/reports/trial-balance", trial_balance)
         .get("/reports/portfolio", portfolio)
+        .get("/reports/balance-sheet", balance_sheet)
+        .get("/reports/income-statement", income_statement)
+}
+
+/// `?date=` defaults to the business date; `?node_id=` to the whole institution.
+async fn balance_sheet(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+    let date = q.opt_date("date")?;
+    let node_id = q.opt_int("node_id", 1, i64::MAX)?;
+    q.finish()?;
+    let sheets = blocking(&state, move |i| {
+        let as_of = match date {
+            Some(d) => d,
+            None => app(i.business_date())?,
+        };
+        app(i.balance_sheet(as_of, node_id))
+    })
+    .await?;
+    Ok(ok(balance_sheet_value(&sheets)))
+}
+
+/// `?from=` defaults to 1 January of `?to=`'s year, `?to=` to the business date.
+async fn income_statement(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+    let from = q.opt_date("from")?;
+    let to = q.opt_date("to")?;
+    let node_id = q.opt_int("node_id", 1, i64::MAX)?;
+    q.finish()?;
+    let statements = blocking(&state, move |i| {
+        let to = match to {
+            Some(d) => d,
+            None => app(i.business_date())?,
+        };
+        let from = from.unwrap_or_else(|| {
+            chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to)
+        });
+        app(i.income_statement(from, to, node_id))
+    })
+    .await?;
+    Ok(ok(income_statement_value(&statements)))
 }
 
 async fn accounts(State(state): State<AppState>) -> Result<Response, ApiError> {

@@ -592,9 +592,51 @@ fn book_views() -> Vec<(&'static str, Value)> {
         ("EodSummary", view(eod)),
         ("TrialBalanceLine", view(tb_line)),
         ("TrialBalance", view(tb)),
+        ("StatementLine", view(statement_line())),
+        ("BalanceSheets", view(vec![("statements", json!({"type": "array", "items": view(balance_sheet())}))])),
+        ("IncomeStatements", view(vec![("statements", json!({"type": "array", "items": view(income_statement())}))])),
         ("ScheduleRow", view(row)),
         ("Schedule", view(schedule)),
     ]
+}
+
+fn statement_line() -> Vec<(&'static str, Value)> {
+    vec![
+        ("account_code", typed("string")),
+        ("account_name", typed("string")),
+        ("kind", typed("string")),
+        ("amount", amount_out()),
+    ]
+}
+
+fn statement_lines() -> Value {
+    json!({"type": "array", "items": schema_ref("StatementLine")})
+}
+
+fn balance_sheet() -> Vec<(&'static str, Value)> {
+    let mut props = vec![
+        ("as_of", date()),
+        ("node_id", id()),
+        ("currency", typed("string")),
+        ("assets", statement_lines()),
+        ("liabilities", statement_lines()),
+        ("equity", statement_lines()),
+    ];
+    props.extend(money_fields(&["earnings", "total_assets", "total_liabilities", "total_equity"]));
+    props
+}
+
+fn income_statement() -> Vec<(&'static str, Value)> {
+    let mut props = vec![
+        ("from", date()),
+        ("to", date()),
+        ("node_id", id()),
+        ("currency", typed("string")),
+        ("income", statement_lines()),
+        ("expenses", statement_lines()),
+    ];
+    props.extend(money_fields(&["total_income", "total_expenses", "net_income"]));
+    props
 }
 
 fn view_schemas() -> Vec<(&'static str, Value)> {
@@ -725,6 +767,8 @@ const OPS: &[Op] = &[
     Op { method: "get", path: "/accounts", id: "listAccounts", tag: "books", summary: "The chart of accounts", query: &[], body: None, money: false, success: (200, "AccountList") },
     Op { method: "get", path: "/journal", id: "listJournal", tag: "books", summary: "Journal entries, oldest first", query: PAGE, body: None, money: false, success: (200, "JournalPage") },
     Op { method: "get", path: "/reports/portfolio", id: "getPortfolio", tag: "books", summary: "Outstanding, overdue, PAR and classes per outlet and product, as of the last closed date", query: &["node_id"], body: None, money: false, success: (200, "Portfolio") },
+    Op { method: "get", path: "/reports/balance-sheet", id: "getBalanceSheet", tag: "books", summary: "Balance sheet per currency at the end of a date (default: the business date) for a node (default: all)", query: &["date", "node_id"], body: None, money: false, success: (200, "BalanceSheets") },
+    Op { method: "get", path: "/reports/income-statement", id: "getIncomeStatement", tag: "books", summary: "Income statement per currency over a period (default: the year to the business date) for a node", query: &["from", "to", "node_id"], body: None, money: false, success: (200, "IncomeStatements") },
     Op { method: "get", path: "/reports/trial-balance", id: "getTrialBalance", tag: "books", summary: "Trial balance of a date (default: the business date) and node (default: all)", query: &["date", "node_id"], body: None, money: false, success: (200, "TrialBalance") },
 ];
 
@@ -744,6 +788,8 @@ fn query_parameter(name: &str) -> Value {
         ),
         "status" => (one_of(dto::LOAN_STATUSES), "Only loans with this status."),
         "date" => (date(), "As of this date (default: the business date)."),
+        "from" => (date(), "First business date of the period (default: 1 January of `to`'s year)."),
+        "to" => (date(), "Last business date of the period (default: the business date)."),
         "node_id" => (id(), "Only this node and the nodes under it."),
         _ => (json!({"type": "string"}), ""),
     };
