@@ -327,7 +327,10 @@ type Balances = BTreeMap<(String, String), (String, i64)>;
 fn balances_at(r: &ReadTx<'_>, as_of: NaiveDate, node_id: Option<i64>) -> Result<Balances, AppError> {
     let mut map = Balances::new();
     for row in r.trial_balance(as_of, node_id)? {
-        map.insert((row.currency, row.account_code), (row.kind, row.debit_minor - row.credit_minor));
+        map.insert(
+            (row.currency, row.account_code),
+            (row.kind, row.debit_minor - row.credit_minor),
+        );
     }
     Ok(map)
 }
@@ -343,7 +346,11 @@ fn natural(kind: &str, debit_minus_credit: i64) -> i64 {
 fn root_node(r: &ReadTx<'_>, node_id: Option<i64>) -> Result<i64, AppError> {
     match node_id {
         Some(id) => Ok(r.org_node(id).map_err(|_| AppError::not_found("node", id))?.id),
-        None => Ok(r.org_nodes()?.into_iter().find(|n| n.parent_id.is_none()).map_or(0, |n| n.id)),
+        None => Ok(r
+            .org_nodes()?
+            .into_iter()
+            .find(|n| n.parent_id.is_none())
+            .map_or(0, |n| n.id)),
     }
 }
 
@@ -359,7 +366,11 @@ fn statement_line(index: &AccountIndex, code: &str, kind: &str, amount: Money) -
 impl Institution {
     /// The balance sheet per currency at the end of `as_of`, for a node of
     /// the organisation tree (and everything below it) or the whole institution.
-    pub fn balance_sheet(&self, as_of: NaiveDate, node_id: Option<i64>) -> Result<Vec<BalanceSheet>, AppError> {
+    pub fn balance_sheet(
+        &self,
+        as_of: NaiveDate,
+        node_id: Option<i64>,
+    ) -> Result<Vec<BalanceSheet>, AppError> {
         self.read(|r| {
             let node = root_node(r, node_id)?;
             let digits = digits_of(r)?;
@@ -368,18 +379,20 @@ impl Institution {
             for ((currency_code, code), (kind, balance)) in balances_at(r, as_of, node_id)? {
                 let currency = currency_of(&currency_code, digits(&currency_code))?;
                 let zero = Money::zero(currency);
-                let sheet = sheets.entry(currency_code.clone()).or_insert_with(|| BalanceSheet {
-                    as_of,
-                    node_id: node,
-                    currency: currency_code.clone(),
-                    assets: Vec::new(),
-                    liabilities: Vec::new(),
-                    equity: Vec::new(),
-                    earnings: zero,
-                    total_assets: zero,
-                    total_liabilities: zero,
-                    total_equity: zero,
-                });
+                let sheet = sheets
+                    .entry(currency_code.clone())
+                    .or_insert_with(|| BalanceSheet {
+                        as_of,
+                        node_id: node,
+                        currency: currency_code.clone(),
+                        assets: Vec::new(),
+                        liabilities: Vec::new(),
+                        equity: Vec::new(),
+                        earnings: zero,
+                        total_assets: zero,
+                        total_liabilities: zero,
+                        total_equity: zero,
+                    });
                 let amount = Money::from_minor(natural(&kind, balance), currency);
                 let add = |total: &mut Money| *total = total.checked_add(amount).unwrap_or(*total);
                 match kind.as_str() {
@@ -389,7 +402,9 @@ impl Institution {
                     }
                     "liability" => {
                         add(&mut sheet.total_liabilities);
-                        sheet.liabilities.push(statement_line(&index, &code, &kind, amount));
+                        sheet
+                            .liabilities
+                            .push(statement_line(&index, &code, &kind, amount));
                     }
                     "equity" => {
                         add(&mut sheet.total_equity);
@@ -430,20 +445,24 @@ impl Institution {
                 if kind != "income" && kind != "expense" {
                     continue;
                 }
-                let opening = start.get(&(currency_code.clone(), code.clone())).map_or(0, |(_, b)| *b);
+                let opening = start
+                    .get(&(currency_code.clone(), code.clone()))
+                    .map_or(0, |(_, b)| *b);
                 let currency = currency_of(&currency_code, digits(&currency_code))?;
                 let zero = Money::zero(currency);
-                let st = statements.entry(currency_code.clone()).or_insert_with(|| IncomeStatement {
-                    from,
-                    to,
-                    node_id: node,
-                    currency: currency_code.clone(),
-                    income: Vec::new(),
-                    expenses: Vec::new(),
-                    total_income: zero,
-                    total_expenses: zero,
-                    net_income: zero,
-                });
+                let st = statements
+                    .entry(currency_code.clone())
+                    .or_insert_with(|| IncomeStatement {
+                        from,
+                        to,
+                        node_id: node,
+                        currency: currency_code.clone(),
+                        income: Vec::new(),
+                        expenses: Vec::new(),
+                        total_income: zero,
+                        total_expenses: zero,
+                        net_income: zero,
+                    });
                 let amount = Money::from_minor(natural(&kind, balance - opening), currency);
                 if kind == "income" {
                     st.total_income = st.total_income.checked_add(amount).unwrap_or(st.total_income);
@@ -452,7 +471,10 @@ impl Institution {
                     st.total_expenses = st.total_expenses.checked_add(amount).unwrap_or(st.total_expenses);
                     st.expenses.push(statement_line(&index, &code, &kind, amount));
                 }
-                st.net_income = st.total_income.checked_sub(st.total_expenses).unwrap_or(st.net_income);
+                st.net_income = st
+                    .total_income
+                    .checked_sub(st.total_expenses)
+                    .unwrap_or(st.net_income);
             }
             Ok(statements.into_values().collect())
         })

@@ -169,9 +169,8 @@ fn close_loan_day(
     {
         Step::Posted(posting) => posting,
         Step::NeedsInstallments => {
-            if !products.contains_key(&loan.product_id) {
-                let rules = ProductRules::from_row(&tx.product(loan.product_id)?)?;
-                products.insert(loan.product_id, rules);
+            if let std::collections::hash_map::Entry::Vacant(slot) = products.entry(loan.product_id) {
+                slot.insert(ProductRules::from_row(&tx.product(loan.product_id)?)?);
             }
             let rules = &products[&loan.product_id];
             let row = tx.loan(loan.id)?;
@@ -251,11 +250,8 @@ fn finish_day(tx: &mut WriteTx<'_>, date: NaiveDate, actor: Actor) -> Result<Day
     let mut day = DayTotals::default();
     let mut products: HashMap<i64, ProductRules> = HashMap::new();
     for totals in tx.daily_totals(date)? {
-        if !products.contains_key(&totals.product_id) {
-            products.insert(
-                totals.product_id,
-                ProductRules::from_row(&tx.product(totals.product_id)?)?,
-            );
+        if let std::collections::hash_map::Entry::Vacant(slot) = products.entry(totals.product_id) {
+            slot.insert(ProductRules::from_row(&tx.product(totals.product_id)?)?);
         }
         let rules = &products[&totals.product_id];
         if let Some(entry) = day_entry(rules, &totals)? {

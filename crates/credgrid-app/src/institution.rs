@@ -105,7 +105,7 @@ impl Institution {
     }
 
     pub fn business_date(&self) -> Result<NaiveDate, AppError> {
-        self.read(|r| business_date(r))
+        self.read(business_date)
     }
 
     // Organisation.

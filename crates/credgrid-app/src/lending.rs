@@ -462,7 +462,7 @@ impl Institution {
     }
 
     pub fn loan(&self, id: i64) -> Result<LoanView, AppError> {
-        let classifier = self.inner.classifier.clone();
+        let classifier = self.inner.classifier;
         self.read(|r| loan_view(r, load_loan(r, id)?, &classifier, true))
     }
 
@@ -489,16 +489,16 @@ impl Institution {
             "closed",
             "written_off",
         ];
-        if let Some(s) = status {
-            if !STATUSES.contains(&s) {
-                return Err(AppError::invalid(
-                    "status",
-                    format!("must be one of {}", STATUSES.join(", ")),
-                ));
-            }
+        if let Some(s) = status
+            && !STATUSES.contains(&s)
+        {
+            return Err(AppError::invalid(
+                "status",
+                format!("must be one of {}", STATUSES.join(", ")),
+            ));
         }
         let limit = page_limit(page)?;
-        let classifier = self.inner.classifier.clone();
+        let classifier = self.inner.classifier;
         self.read(|r| {
             let rows = r.loans(page.after_id, limit + 1, status, None)?;
             let views = rows

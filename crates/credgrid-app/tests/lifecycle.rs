@@ -404,24 +404,37 @@ fn a_generated_portfolio_passes_the_check_and_its_end_of_day() {
 fn the_balance_sheet_balances_and_the_income_statement_explains_the_earnings() {
     let w = world("statements");
     let loan = disbursed_loan(&w, 8_000);
-    w.inst.run_eod(ADMIN, Some(date("2024-03-15")), &|_, _| {}).unwrap();
+    w.inst
+        .run_eod(ADMIN, Some(date("2024-03-15")), &|_, _| {})
+        .unwrap();
     repay(&w, loan.id, cny(700));
     let as_of = date("2024-03-16");
     let sheets = w.inst.balance_sheet(as_of, None).unwrap();
     assert_eq!(sheets.len(), 1);
     let bs = &sheets[0];
-    let right = bs.total_liabilities.checked_add(bs.total_equity).unwrap().checked_add(bs.earnings).unwrap();
+    let right = bs
+        .total_liabilities
+        .checked_add(bs.total_equity)
+        .unwrap()
+        .checked_add(bs.earnings)
+        .unwrap();
     assert_eq!(bs.total_assets, right, "assets = liabilities + equity + earnings");
     assert!(bs.earnings.is_positive(), "interest and penalty were earned");
     let statements = w.inst.income_statement(date("2024-01-01"), as_of, None).unwrap();
-    assert_eq!(statements[0].net_income, bs.earnings, "the whole history's profit is the unclosed earnings");
+    assert_eq!(
+        statements[0].net_income, bs.earnings,
+        "the whole history's profit is the unclosed earnings"
+    );
     // A later period only holds that period's income.
     let march = w.inst.income_statement(date("2024-03-01"), as_of, None).unwrap();
     assert!(march[0].total_income.minor() < statements[0].total_income.minor());
     // The outlet's own books are the whole institution's here.
     let outlet = w.inst.balance_sheet(as_of, Some(w.outlet)).unwrap();
     assert_eq!(outlet[0].total_assets, bs.total_assets);
-    assert!(matches!(w.inst.income_statement(as_of, date("2024-01-01"), None), Err(AppError::Invalid { .. })));
+    assert!(matches!(
+        w.inst.income_statement(as_of, date("2024-01-01"), None),
+        Err(AppError::Invalid { .. })
+    ));
 }
 
 #[test]
@@ -435,12 +448,26 @@ fn a_prepayment_never_lengthens_the_term() {
         let now = w.inst.loan(loan.id).unwrap();
         // The prepayment is recorded as a settled row dated today; what is
         // still to pay never has more installments nor a later maturity.
-        let open = now.schedule.iter().filter(|i| i.principal_paid.minor() < i.principal.minor()).count();
-        assert!(open <= 12, "{open} open installments after a prepayment of {amount}");
-        assert!(now.schedule.last().unwrap().due_date <= maturity, "shortening never extends the term");
+        let open = now
+            .schedule
+            .iter()
+            .filter(|i| i.principal_paid.minor() < i.principal.minor())
+            .count();
+        assert!(
+            open <= 12,
+            "{open} open installments after a prepayment of {amount}"
+        );
+        assert!(
+            now.schedule.last().unwrap().due_date <= maturity,
+            "shortening never extends the term"
+        );
     }
     let after = w.inst.loan(loan.id).unwrap();
     let principal: i64 = after.schedule.iter().map(|i| i.principal.minor()).sum();
-    assert_eq!(principal, cny(12_000).minor(), "the rows still carry the whole principal, paid and unpaid");
+    assert_eq!(
+        principal,
+        cny(12_000).minor(),
+        "the rows still carry the whole principal, paid and unpaid"
+    );
     assert_books(&w.inst);
 }

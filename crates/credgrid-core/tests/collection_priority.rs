@@ -129,10 +129,12 @@ fn priority_orders_by_the_documents_criteria() {
 
 #[test]
 fn formula_weights_are_configuration() {
-    let mut config = PriorityConfig::default();
-    config.days_points_per_day = 0;
-    config.amount_points_per_step = 0;
-    config.broken_promise_points = 100;
+    let config = PriorityConfig {
+        days_points_per_day: 0,
+        amount_points_per_step: 0,
+        broken_promise_points: 100,
+        ..PriorityConfig::default()
+    };
     let formula = PriorityFormula::new(config).unwrap();
     let mut promised = input(100, 1);
     promised.broken_promises = 1;
@@ -142,8 +144,10 @@ fn formula_weights_are_configuration() {
 
 #[test]
 fn bad_configuration_names_the_field() {
-    let mut config = PriorityConfig::default();
-    config.amount_step_minor = 0;
+    let config = PriorityConfig {
+        amount_step_minor: 0,
+        ..PriorityConfig::default()
+    };
     assert!(matches!(
         PriorityFormula::new(config),
         Err(PriorityConfigError::StepOutOfRange {
@@ -151,8 +155,10 @@ fn bad_configuration_names_the_field() {
             ..
         })
     ));
-    let mut config = PriorityConfig::default();
-    config.broken_promise_points = i64::MAX;
+    let config = PriorityConfig {
+        broken_promise_points: i64::MAX,
+        ..PriorityConfig::default()
+    };
     assert!(matches!(
         PriorityFormula::new(config),
         Err(PriorityConfigError::WeightOutOfRange {
@@ -160,8 +166,10 @@ fn bad_configuration_names_the_field() {
             ..
         })
     ));
-    let mut config = PriorityConfig::default();
-    config.days_max = -1;
+    let config = PriorityConfig {
+        days_max: -1,
+        ..PriorityConfig::default()
+    };
     assert!(matches!(
         PriorityFormula::new(config),
         Err(PriorityConfigError::CapOutOfRange {
@@ -236,9 +244,11 @@ fn overdue_loans_land_in_the_right_worklist_in_priority_order() {
 
 #[test]
 fn ties_break_by_days_then_amount_then_loan_id() {
-    let mut config = PriorityConfig::default();
-    config.days_points_per_day = 0;
-    config.amount_points_per_step = 0;
+    let config = PriorityConfig {
+        days_points_per_day: 0,
+        amount_points_per_step: 0,
+        ..PriorityConfig::default()
+    };
     let formula = PriorityFormula::new(config).unwrap();
     let loans = [
         loan(30, 1, 1, 500, 10),

@@ -10,7 +10,7 @@
 use credgrid_core::collection::Channel;
 use credgrid_core::collection::promise::PromiseStatus;
 use credgrid_core::collection::results::{
-    RateRounding, Recovery, ResultsError, promises_kept_rate, ratio, recoveries, roll_rates,
+    BucketOf, RateRounding, Recovery, ResultsError, promises_kept_rate, ratio, recoveries, roll_rates,
 };
 use credgrid_core::collection::strategy::Segment;
 use credgrid_core::money::{Currency, Money, MoneyError};
@@ -23,7 +23,7 @@ fn rate(text: &str) -> Option<Decimal> {
 }
 
 /// Four buckets: 0 current, 1 = 1–30, 2 = 31–60, 3 = 61+.
-fn snapshots() -> (Vec<(i64, usize)>, Vec<(i64, usize)>) {
+fn snapshots() -> (Vec<BucketOf>, Vec<BucketOf>) {
     let start = vec![
         (1, 0),
         (2, 0),

@@ -57,9 +57,11 @@ fn escalation_to_legal_happens_on_the_configured_day() {
             "{segment} at 90 days"
         );
     }
-    let mut earlier = StrategyConfig::default();
-    earlier.legal_after_days_past_due = 75;
-    earlier.legal_channel = Channel::LegalPolice;
+    let earlier = StrategyConfig {
+        legal_after_days_past_due: 75,
+        legal_channel: Channel::LegalPolice,
+        ..StrategyConfig::default()
+    };
     earlier.validate().unwrap();
     assert_eq!(
         decide(&earlier, &input(Segment::Unwilling, 75)),
@@ -198,8 +200,10 @@ fn the_segment_follows_the_figures_unless_assessed() {
 
 #[test]
 fn a_bad_ladder_is_refused() {
-    let mut config = StrategyConfig::default();
-    config.ladder = vec![(8, Channel::Phone), (1, Channel::Sms)];
+    let mut config = StrategyConfig {
+        ladder: vec![(8, Channel::Phone), (1, Channel::Sms)],
+        ..StrategyConfig::default()
+    };
     assert!(matches!(
         config.validate(),
         Err(StrategyError::InvalidLadder { .. })
