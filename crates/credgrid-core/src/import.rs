@@ -320,8 +320,6 @@ fn cell_row(
                     first_row: *first_row,
                 },
             );
-        } else {
-            first_rows.insert(id, check.row);
         }
     }
     let outlet = check.id("outlet_id", columns.get(row, "outlet_id"));
@@ -351,6 +349,11 @@ fn cell_row(
     }
     part_time.sort_unstable();
     part_time.dedup();
+    if !check.issues.is_empty() {
+        return None;
+    }
+    // Only an accepted row claims its id, so a rejected row never blocks a later valid one.
+    first_rows.insert(id?, check.row);
     Some(CellSpec {
         id: CellId(id?),
         outlet: outlet?,

@@ -83,10 +83,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
         let headers = &parts.headers;
         let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
         let locale = negotiate(cookie(headers, LANG_COOKIE).as_deref(), accept);
-        let path = parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
+        let path = match parts.method {
+            axum::http::Method::GET => page_address(&parts.uri),
+            _ => page_of_action(parts.uri.path()),
+        };
         Ok(Ctx {
             tr: Tr { locale },
             actor: session::actor(headers),
@@ -111,6 +111,34 @@ impl Ctx {
             business_date: business_date.map(|d| self.tr.date(d)).unwrap_or_default(),
             notice: None,
         }
+    }
+}
+
+/// Where the language switch returns to after a GET: the same address
+/// without the one-time `done=` confirmation.
+fn page_address(uri: &axum::http::Uri) -> String {
+    let query: Vec<&str> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("done="))
+        .collect();
+    if query.is_empty() {
+        uri.path().to_string()
+    } else {
+        format!("{}?{}", uri.path(), query.join("&"))
+    }
+}
+
+/// Where the language switch returns to after a POST: the page that holds
+/// the form (`/loans/7/repay` → `/loans/7`, `/clients` → `/clients/new`).
+fn page_of_action(path: &str) -> String {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["loans", id, _action] => format!("/loans/{id}"),
+        ["clients"] => "/clients/new".to_string(),
+        ["loans"] => "/loans/new".to_string(),
+        _ => path.to_string(),
     }
 }
 

@@ -183,6 +183,19 @@ async fn the_language_switch_remembers_the_choice_and_goes_back() {
     assert!(page.html.contains(&t(Locale::Zh, "ui.loans.title", &[])));
 }
 
+#[test]
+fn the_language_switch_returns_to_the_page_not_to_the_action() {
+    let uri = |text: &str| text.parse::<axum::http::Uri>().unwrap();
+    assert_eq!(super::page_address(&uri("/loans/3?done=repay")), "/loans/3");
+    assert_eq!(
+        super::page_address(&uri("/loans?status=approved&done=x&after=5")),
+        "/loans?status=approved&after=5"
+    );
+    assert_eq!(super::page_of_action("/loans/3/repay"), "/loans/3");
+    assert_eq!(super::page_of_action("/clients"), "/clients/new");
+    assert_eq!(super::page_of_action("/eod"), "/eod");
+}
+
 #[tokio::test]
 async fn a_refusal_is_a_translated_message_never_a_bare_error() {
     let dir = TempDir::new("refusal");
