@@ -11,14 +11,14 @@
 #     (none lost, none doubled), each with its journal entry and idempotency key.
 #
 # Usage: bench/http/run.sh            (env: LOANS=100000 DURATION=20s
-#                                      CONNECTIONS=128 THREADS=2 PORT=18181
+#                                      CONNECTIONS=64 THREADS=2 PORT=18181
 #                                      DIR=/tmp/credgrid-http-bench KEEP=1)
 # Needs: wrk (apt-get install wrk), sqlite3 (for the count).
 set -euo pipefail
 
 LOANS=${LOANS:-100000}
 DURATION=${DURATION:-20s}
-CONNECTIONS=${CONNECTIONS:-128}
+CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 PORT=${PORT:-18181}
 DIR=${DIR:-/tmp/credgrid-http-bench}

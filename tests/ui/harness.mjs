@@ -91,10 +91,22 @@ export async function startBrowser(contextOptions) {
   };
 }
 
-/** Saves a full-page screenshot as target/ui-screenshots/<name>.png. */
+/**
+ * Saves a full-page screenshot as target/ui-screenshots/<name>.png, and
+ * fails if a visible form control has no label or the page has no <h1>
+ * (every page is checked this way as the journey goes).
+ */
 export async function shoot(page, name) {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea')]
+      .filter((el) => el.type !== 'hidden' && el.offsetParent !== null)
+      .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label'))
+      .map((el) => el.outerHTML),
+  );
+  if (unlabelled.length > 0) throw new Error(`${name}: controls without a label: ${unlabelled.join(' ')}`);
+  if ((await page.locator('h1').count()) !== 1) throw new Error(`${name}: a page has exactly one <h1>`);
 }
 
 /**

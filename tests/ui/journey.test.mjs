@@ -32,6 +32,10 @@ describe('staff web application', () => {
     await page.waitForURL(/\/\?done=login$/);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), "Today's work");
     assert.match(await page.locator('.bdate').textContent(), /Business date/);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.match(page.url(), /#main$/, 'the skip link is the first stop of the keyboard');
     await shoot(page, '02-home');
   });
 
@@ -171,6 +175,11 @@ describe('staff web application', () => {
     await page.goto('/');
     assert.match(await page.locator('.tiles').textContent(), /loans past due/);
     await shoot(page, '18-home-after-eod');
+    await page.getByRole('link', { name: /loans past due/ }).click();
+    await page.waitForURL(/status=overdue/);
+    const daysPastDue = (await page.locator('#loan-results tbody td:nth-child(6)').allTextContents()).map(Number);
+    assert.ok(daysPastDue.length > 0 && daysPastDue.every((d) => d > 0), `${daysPastDue}`);
+    assert.deepEqual(daysPastDue, [...daysPastDue].sort((a, b) => b - a), 'most overdue first');
   });
 
   it('switches the language to Chinese and Spanish and keeps the page', async () => {

@@ -4,3 +4,4 @@ pub mod http;
 pub mod report_doc;
 pub mod schedule_doc;
 pub mod ui;
+pub mod xlsx;

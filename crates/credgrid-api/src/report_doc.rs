@@ -46,8 +46,18 @@ pub fn trial_balance_json(tb: &TrialBalance) -> String {
     s
 }
 
+const TRIAL_BALANCE_COLUMNS: [&str; 7] = [
+    "account_code",
+    "account_name",
+    "kind",
+    "currency",
+    "debit",
+    "credit",
+    "balance",
+];
+
 pub fn trial_balance_csv(tb: &TrialBalance) -> String {
-    let mut out = csv_line(&["account_code", "account_name", "kind", "currency", "debit", "credit", "balance"].map(String::from));
+    let mut out = csv_line(&TRIAL_BALANCE_COLUMNS.map(String::from));
     for l in &tb.lines {
         out.push_str(&csv_line(&[
             l.account_code.clone(),
@@ -64,7 +74,15 @@ pub fn trial_balance_csv(tb: &TrialBalance) -> String {
 
 pub fn trial_balance_table(tb: &TrialBalance, locale: Locale) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", t(locale, "report.trial_balance_title", &[("date", &tb.as_of.to_string())]));
+    let _ = writeln!(
+        out,
+        "{}",
+        t(
+            locale,
+            "report.trial_balance_title",
+            &[("date", &tb.as_of.to_string())]
+        )
+    );
     let _ = writeln!(
         out,
         "{:<8} {:<36} {:>18} {:>18} {:>18}",
@@ -126,7 +144,7 @@ pub fn portfolio_json(report: &PortfolioReport) -> String {
     s
 }
 
-pub fn portfolio_csv(report: &PortfolioReport) -> String {
+fn portfolio_columns() -> Vec<String> {
     let mut header: Vec<String> = [
         "outlet_code",
         "product_code",
@@ -141,7 +159,11 @@ pub fn portfolio_csv(report: &PortfolioReport) -> String {
     .to_vec();
     header.extend(CLASS_NAMES.iter().map(|n| n.to_string()));
     header.push("provision".into());
-    let mut out = csv_line(&header);
+    header
+}
+
+pub fn portfolio_csv(report: &PortfolioReport) -> String {
+    let mut out = csv_line(&portfolio_columns());
     for l in &report.lines {
         let mut row = vec![
             l.outlet_code.clone(),
@@ -162,7 +184,15 @@ pub fn portfolio_csv(report: &PortfolioReport) -> String {
 
 pub fn portfolio_table(report: &PortfolioReport, locale: Locale) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", t(locale, "report.portfolio_title", &[("date", &report.as_of.to_string())]));
+    let _ = writeln!(
+        out,
+        "{}",
+        t(
+            locale,
+            "report.portfolio_title",
+            &[("date", &report.as_of.to_string())]
+        )
+    );
     let _ = writeln!(
         out,
         "{:<10} {:<12} {:>7} {:>16} {:>16} {:>16} {:>16}",
@@ -225,18 +255,34 @@ fn account_name(kind: &str, code: &str) -> String {
     format!("{}:{}", root_for(kind), code)
 }
 
+const JOURNAL_COLUMNS: [&str; 10] = [
+    "entry_id",
+    "date",
+    "event",
+    "loan_id",
+    "outlet_id",
+    "description",
+    "account_code",
+    "currency",
+    "debit",
+    "credit",
+];
+
 /// What comes before the first entry: beancount's options and `open`
 /// directives (dated at the first entry), the CSV header.
-pub fn journal_header(format: JournalFormat, accounts: &[AccountView], first: Option<&JournalEntryView>) -> String {
+pub fn journal_header(
+    format: JournalFormat,
+    accounts: &[AccountView],
+    first: Option<&JournalEntryView>,
+) -> String {
     match format {
         JournalFormat::Ledger => "; credgrid journal export (hledger / ledger-cli)\n\n".to_string(),
-        JournalFormat::Csv => csv_line(
-            &["entry_id", "date", "event", "loan_id", "outlet_id", "description", "account_code", "currency", "debit", "credit"]
-                .map(String::from),
-        ),
+        JournalFormat::Csv => csv_line(&JOURNAL_COLUMNS.map(String::from)),
         JournalFormat::Beancount => {
             let mut out = String::from("; credgrid journal export (beancount)\n");
-            let date = first.map(|e| e.business_date.to_string()).unwrap_or_else(|| "1970-01-01".into());
+            let date = first
+                .map(|e| e.business_date.to_string())
+                .unwrap_or_else(|| "1970-01-01".into());
             for a in accounts {
                 let _ = writeln!(out, "{date} open {}", account_name(&a.kind, &a.code));
             }
@@ -253,10 +299,20 @@ fn quote_beancount(text: &str) -> String {
 /// One journal entry in `format`.
 pub fn journal_entry_text(format: JournalFormat, entry: &JournalEntryView) -> String {
     let mut out = String::new();
-    let narration = if entry.description.is_empty() { entry.event.clone() } else { entry.description.clone() };
+    let narration = if entry.description.is_empty() {
+        entry.event.clone()
+    } else {
+        entry.description.clone()
+    };
     match format {
         JournalFormat::Ledger => {
-            let _ = writeln!(out, "{} * ({}) {}", entry.business_date, entry.id, narration.replace('\n', " "));
+            let _ = writeln!(
+                out,
+                "{} * ({}) {}",
+                entry.business_date,
+                entry.id,
+                narration.replace('\n', " ")
+            );
             for l in &entry.lines {
                 let amount = l.debit.checked_sub(l.credit).unwrap_or(l.debit);
                 let _ = writeln!(
@@ -373,9 +429,11 @@ pub fn income_statement_json(statements: &[IncomeStatement]) -> String {
     pretty(&income_statement_value(statements))
 }
 
+const STATEMENT_COLUMNS: [&str; 5] = ["currency", "section", "account_code", "account_name", "amount"];
+
 /// Section, account, name, amount — one CSV for either statement.
 fn statement_csv(sections: &[(&str, &str, &[StatementLine])]) -> String {
-    let mut out = csv_line(&["currency", "section", "account_code", "account_name", "amount"].map(String::from));
+    let mut out = csv_line(&STATEMENT_COLUMNS.map(String::from));
     for (currency, section, lines) in sections {
         for l in *lines {
             out.push_str(&csv_line(&[
@@ -407,7 +465,12 @@ pub fn balance_sheet_csv(sheets: &[BalanceSheet]) -> String {
 pub fn income_statement_csv(statements: &[IncomeStatement]) -> String {
     let sections: Vec<(&str, &str, &[StatementLine])> = statements
         .iter()
-        .flat_map(|s| [(s.currency.as_str(), "income", s.income.as_slice()), (s.currency.as_str(), "expenses", s.expenses.as_slice())])
+        .flat_map(|s| {
+            [
+                (s.currency.as_str(), "income", s.income.as_slice()),
+                (s.currency.as_str(), "expenses", s.expenses.as_slice()),
+            ]
+        })
         .collect();
     statement_csv(&sections)
 }
@@ -415,7 +478,13 @@ pub fn income_statement_csv(statements: &[IncomeStatement]) -> String {
 fn section_table(out: &mut String, title: &str, lines: &[StatementLine], total: &str, locale: Locale) {
     let _ = writeln!(out, "{title}");
     for l in lines {
-        let _ = writeln!(out, "  {:<8} {:<40} {:>18}", l.account_code, t(locale, &l.account_name_key, &[]), l.amount.to_major_string());
+        let _ = writeln!(
+            out,
+            "  {:<8} {:<40} {:>18}",
+            l.account_code,
+            t(locale, &l.account_name_key, &[]),
+            l.amount.to_major_string()
+        );
     }
     let _ = writeln!(out, "  {:<49} {:>18}", t(locale, "report.total", &[]), total);
 }
@@ -423,11 +492,43 @@ fn section_table(out: &mut String, title: &str, lines: &[StatementLine], total: 
 pub fn balance_sheet_table(sheets: &[BalanceSheet], locale: Locale) -> String {
     let mut out = String::new();
     for s in sheets {
-        let _ = writeln!(out, "{} ({})", t(locale, "report.balance_sheet_title", &[("date", &s.as_of.to_string())]), s.currency);
-        section_table(&mut out, &t(locale, "report.assets", &[]), &s.assets, &s.total_assets.to_major_string(), locale);
-        section_table(&mut out, &t(locale, "report.liabilities", &[]), &s.liabilities, &s.total_liabilities.to_major_string(), locale);
-        section_table(&mut out, &t(locale, "report.equity", &[]), &s.equity, &s.total_equity.to_major_string(), locale);
-        let _ = writeln!(out, "{:<51} {:>18}", t(locale, "report.earnings", &[]), s.earnings.to_major_string());
+        let _ = writeln!(
+            out,
+            "{} ({})",
+            t(
+                locale,
+                "report.balance_sheet_title",
+                &[("date", &s.as_of.to_string())]
+            ),
+            s.currency
+        );
+        section_table(
+            &mut out,
+            &t(locale, "report.assets", &[]),
+            &s.assets,
+            &s.total_assets.to_major_string(),
+            locale,
+        );
+        section_table(
+            &mut out,
+            &t(locale, "report.liabilities", &[]),
+            &s.liabilities,
+            &s.total_liabilities.to_major_string(),
+            locale,
+        );
+        section_table(
+            &mut out,
+            &t(locale, "report.equity", &[]),
+            &s.equity,
+            &s.total_equity.to_major_string(),
+            locale,
+        );
+        let _ = writeln!(
+            out,
+            "{:<51} {:>18}",
+            t(locale, "report.earnings", &[]),
+            s.earnings.to_major_string()
+        );
     }
     out
 }
@@ -435,11 +536,171 @@ pub fn balance_sheet_table(sheets: &[BalanceSheet], locale: Locale) -> String {
 pub fn income_statement_table(statements: &[IncomeStatement], locale: Locale) -> String {
     let mut out = String::new();
     for s in statements {
-        let title = t(locale, "report.income_statement_title", &[("from", &s.from.to_string()), ("to", &s.to.to_string())]);
+        let title = t(
+            locale,
+            "report.income_statement_title",
+            &[("from", &s.from.to_string()), ("to", &s.to.to_string())],
+        );
         let _ = writeln!(out, "{title} ({})", s.currency);
-        section_table(&mut out, &t(locale, "report.income", &[]), &s.income, &s.total_income.to_major_string(), locale);
-        section_table(&mut out, &t(locale, "report.expenses", &[]), &s.expenses, &s.total_expenses.to_major_string(), locale);
-        let _ = writeln!(out, "{:<51} {:>18}", t(locale, "report.net_income", &[]), s.net_income.to_major_string());
+        section_table(
+            &mut out,
+            &t(locale, "report.income", &[]),
+            &s.income,
+            &s.total_income.to_major_string(),
+            locale,
+        );
+        section_table(
+            &mut out,
+            &t(locale, "report.expenses", &[]),
+            &s.expenses,
+            &s.total_expenses.to_major_string(),
+            locale,
+        );
+        let _ = writeln!(
+            out,
+            "{:<51} {:>18}",
+            t(locale, "report.net_income", &[]),
+            s.net_income.to_major_string()
+        );
+    }
+    out
+}
+
+// Spreadsheets (XLSX): the same columns as the CSVs, amounts as numbers with
+// the currency's digits (see `crate::xlsx`).
+
+use crate::xlsx::{Cell, XlsxError, table_xlsx};
+use credgrid_core::money::Money;
+
+fn amount_cell(money: Money) -> Cell {
+    Cell::Amount {
+        minor: money.minor(),
+        digits: u32::from(money.currency().digits()),
+    }
+}
+
+fn headers(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+pub fn trial_balance_xlsx(tb: &TrialBalance) -> Result<Vec<u8>, XlsxError> {
+    let rows: Vec<Vec<Cell>> = tb
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::Text(l.account_code.clone()),
+                Cell::Text(t(Locale::En, &l.account_name_key, &[])),
+                Cell::Text(l.kind.clone()),
+                Cell::Text(l.debit.currency().code().to_string()),
+                amount_cell(l.debit),
+                amount_cell(l.credit),
+                amount_cell(l.balance),
+            ]
+        })
+        .collect();
+    table_xlsx("Trial balance", &headers(&TRIAL_BALANCE_COLUMNS), &rows)
+}
+
+pub fn portfolio_xlsx(report: &PortfolioReport) -> Result<Vec<u8>, XlsxError> {
+    let rows: Vec<Vec<Cell>> = report
+        .lines
+        .iter()
+        .map(|l| {
+            let mut row = vec![
+                Cell::Text(l.outlet_code.clone()),
+                Cell::Text(l.product_code.clone()),
+                Cell::Text(l.currency.clone()),
+                Cell::Integer(i64::try_from(l.loans_active).unwrap_or(i64::MAX)),
+            ];
+            row.extend([l.principal_outstanding, l.principal_overdue, l.par30, l.par90].map(amount_cell));
+            row.extend(l.by_class.iter().map(|m| amount_cell(*m)));
+            row.push(amount_cell(l.provision));
+            row
+        })
+        .collect();
+    table_xlsx("Portfolio", &portfolio_columns(), &rows)
+}
+
+/// Section, account, name, amount — one sheet for either statement.
+fn statement_xlsx(
+    sheet_name: &str,
+    sections: &[(&str, &str, &[StatementLine])],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut rows = Vec::new();
+    for (currency, section, lines) in sections {
+        rows.extend(lines.iter().map(|l| {
+            vec![
+                Cell::Text(currency.to_string()),
+                Cell::Text(section.to_string()),
+                Cell::Text(l.account_code.clone()),
+                Cell::Text(t(Locale::En, &l.account_name_key, &[])),
+                amount_cell(l.amount),
+            ]
+        }));
+    }
+    table_xlsx(sheet_name, &headers(&STATEMENT_COLUMNS), &rows)
+}
+
+pub fn balance_sheet_xlsx(sheets: &[BalanceSheet]) -> Result<Vec<u8>, XlsxError> {
+    let sections: Vec<(&str, &str, &[StatementLine])> = sheets
+        .iter()
+        .flat_map(|s| {
+            [
+                (s.currency.as_str(), "assets", s.assets.as_slice()),
+                (s.currency.as_str(), "liabilities", s.liabilities.as_slice()),
+                (s.currency.as_str(), "equity", s.equity.as_slice()),
+            ]
+        })
+        .collect();
+    statement_xlsx("Balance sheet", &sections)
+}
+
+pub fn income_statement_xlsx(statements: &[IncomeStatement]) -> Result<Vec<u8>, XlsxError> {
+    let sections: Vec<(&str, &str, &[StatementLine])> = statements
+        .iter()
+        .flat_map(|s| {
+            [
+                (s.currency.as_str(), "income", s.income.as_slice()),
+                (s.currency.as_str(), "expenses", s.expenses.as_slice()),
+            ]
+        })
+        .collect();
+    statement_xlsx("Income statement", &sections)
+}
+
+/// The journal, one row per line (the columns of the CSV export).
+pub fn journal_xlsx(entries: &[JournalEntryView]) -> Result<Vec<u8>, XlsxError> {
+    let mut rows = Vec::new();
+    for entry in entries {
+        let narration = if entry.description.is_empty() {
+            entry.event.clone()
+        } else {
+            entry.description.clone()
+        };
+        rows.extend(entry.lines.iter().map(|l| {
+            vec![
+                Cell::Integer(entry.id),
+                Cell::Date(entry.business_date),
+                Cell::Text(entry.event.clone()),
+                entry.loan_id.map_or(Cell::Empty, Cell::Integer),
+                Cell::Integer(entry.outlet_id),
+                Cell::Text(narration.clone()),
+                Cell::Text(l.account_code.clone()),
+                Cell::Text(l.debit.currency().code().to_string()),
+                amount_cell(l.debit),
+                amount_cell(l.credit),
+            ]
+        }));
+    }
+    table_xlsx("Journal", &headers(&JOURNAL_COLUMNS), &rows)
+}
+
+/// The journal as CSV text, header included, one row per line.
+pub fn journal_csv(entries: &[JournalEntryView]) -> String {
+    let mut out = journal_header(JournalFormat::Csv, &[], None);
+    for entry in entries {
+        out.push_str(&journal_entry_text(JournalFormat::Csv, entry));
     }
     out
 }

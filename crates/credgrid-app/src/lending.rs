@@ -543,24 +543,29 @@ impl Institution {
         self.write(move |tx, _| repay_job(tx, actor, loan_id, repayment, prepayment, key))
     }
 
-    /// `repay` without blocking the caller: `done` is called on the writer
-    /// thread with the same result once it is durable (keep it short: send
-    /// it over a channel). If the job panics, `done` is dropped uncalled.
+    /// `repay` without blocking the caller, for a request that states its
+    /// amount without a currency: the write job looks up the loan (unknown:
+    /// `NotFound`), builds the repayment with `repayment(loan's currency)`
+    /// and goes on as `repay`. `done` is called on the writer thread with
+    /// the result once it is durable (keep it short: send it over a
+    /// channel); if the job panics, `done` is dropped uncalled.
     pub fn repay_then(
         &self,
         actor: Actor,
         loan_id: i64,
-        repayment: Repayment,
+        repayment: impl FnOnce(Currency) -> Result<Repayment, AppError> + Send + 'static,
         key: Option<IdempotencyKey>,
         done: impl FnOnce(Result<TransactionView, AppError>) + Send + 'static,
     ) {
-        match parse_prepayment(repayment.prepayment.as_deref()) {
-            Ok(prepayment) => self.write_then(
-                move |tx, _| repay_job(tx, actor, loan_id, repayment, prepayment, key),
-                done,
-            ),
-            Err(error) => done(Err(error)),
-        }
+        let job = move |tx: &mut WriteTx<'_>, _: &_| {
+            let product_id = tx
+                .loan_product_id(loan_id)
+                .map_err(|_| AppError::not_found("loan", loan_id))?;
+            let repayment = repayment(product_rules(tx, product_id)?.currency)?;
+            let prepayment = parse_prepayment(repayment.prepayment.as_deref())?;
+            repay_job(tx, actor, loan_id, repayment, prepayment, key)
+        };
+        self.write_then(job, done);
     }
 }
 

@@ -104,9 +104,12 @@ fn kill_half_way(db: &Path, date: &str) -> i64 {
     cursor
 }
 
+/// One end-of-day GL line: outlet, product, account, debit, credit.
+type GlLine = (i64, i64, String, i64, i64);
+
 /// What the day wrote: the per-loan detail and the end-of-day GL lines, in
 /// a stable order, for comparing two runs.
-fn day_books(conn: &Connection, date: &str) -> (Vec<Vec<i64>>, Vec<(i64, i64, String, i64, i64)>) {
+fn day_books(conn: &Connection, date: &str) -> (Vec<Vec<i64>>, Vec<GlLine>) {
     let mut details = conn
         .prepare(
             "SELECT loan_id, interest_minor, penalty_minor, days_past_due, class, provision_minor,

@@ -5,14 +5,18 @@
 //! per loan). The timed step skips current loans, scores every overdue loan
 //! with the default priority formula, assigns it (grid worker, or the outlet
 //! collector from day 31, with a few explicit reassignments) and sorts all
-//! worklists in one pass. A second measurement adds the strategy decision
-//! (segment and next step) for every overdue loan, as end of day would.
+//! worklists in one pass. A second measurement is the whole collection part
+//! of end of day: one promise to pay judged per overdue loan (two repayments
+//! each), the worklists, and the strategy decision (segment and next step)
+//! for every overdue loan.
 
+use chrono::{Days, NaiveDate};
 use credgrid_core::collection::Channel;
 use credgrid_core::collection::priority::{
     AbilityToPay, Assignment, CollectionLoan, PriorityConfig, PriorityFormula, PriorityInput, Relationship,
     build_worklists, repayment_capacity_pct,
 };
+use credgrid_core::collection::promise::{Promise, PromiseStatus, Repayment, check};
 use credgrid_core::collection::strategy::{SegmentInput, StrategyConfig, StrategyInput, decide, segment};
 use credgrid_core::money::{Currency, Money};
 use std::hint::black_box;
@@ -139,12 +143,53 @@ fn decide_all(config: &StrategyConfig, loans: &[CollectionLoan]) -> usize {
     handovers
 }
 
+type PromiseCase = (Promise, [Repayment; 2]);
+
+fn promises(loans: &[CollectionLoan], business_date: NaiveDate) -> Vec<PromiseCase> {
+    let cny = |minor| Money::from_minor(minor, Currency::CNY);
+    let back = |days: u64| business_date.checked_sub_days(Days::new(days)).expect("in range");
+    loans
+        .iter()
+        .filter(|l| l.is_overdue())
+        .map(|l| {
+            let amount = l.input.amount_overdue_minor.max(1);
+            let promise = Promise {
+                loan_id: l.loan_id,
+                amount: cny(amount),
+                made_on: back(10),
+                due_on: back(u64::from(l.input.days_past_due % 20)),
+            };
+            let repayments = [
+                Repayment {
+                    date: back(8),
+                    amount: cny(amount / 2 + 1),
+                },
+                Repayment {
+                    date: back(1),
+                    amount: cny(amount / 2),
+                },
+            ];
+            (promise, repayments)
+        })
+        .collect()
+}
+
+fn judge_all(cases: &[PromiseCase], business_date: NaiveDate) -> usize {
+    cases
+        .iter()
+        .filter_map(|(promise, repayments)| check(promise, repayments, business_date).ok())
+        .filter(|c| c.status == PromiseStatus::Broken)
+        .count()
+}
+
 fn main() {
     let loans = portfolio();
     let assignment = assignment();
     let formula = PriorityFormula::new(PriorityConfig::default()).expect("default formula");
     let strategy = StrategyConfig::default();
     let overdue = loans.iter().filter(|l| l.is_overdue()).count();
+    let business_date = NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid date");
+    let promise_cases = promises(&loans, business_date);
 
     let mut worklist_times = Vec::with_capacity(RUNS);
     let mut step_times = Vec::with_capacity(RUNS);
@@ -158,10 +203,11 @@ fn main() {
         black_box(&worklists);
 
         let started = Instant::now();
+        let broken = judge_all(black_box(&promise_cases), business_date);
         let worklists = build_worklists(&formula, black_box(&loans), &assignment);
         let handovers = decide_all(&strategy, black_box(&loans));
         step_times.push(started.elapsed());
-        black_box((worklists, handovers));
+        black_box((broken, worklists, handovers));
     }
     println!("worklist: {LOANS} loans, {overdue} overdue, {lists} worklists");
     println!(
@@ -169,7 +215,8 @@ fn main() {
         median(worklist_times)
     );
     println!(
-        "  + segment and strategy decision per overdue loan: median {:?}",
+        "  whole step ({} promises judged + worklists + segment and decision per overdue loan): median {:?}",
+        promise_cases.len(),
         median(step_times)
     );
 }

@@ -403,6 +403,27 @@ pub enum TierKind {
     GuaranteeCompany,
 }
 
+impl TierKind {
+    pub const ALL: [TierKind; 3] = [
+        TierKind::PureCredit,
+        TierKind::MaximumAmountGuarantee,
+        TierKind::GuaranteeCompany,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TierKind::PureCredit => "pure_credit",
+            TierKind::MaximumAmountGuarantee => "maximum_amount_guarantee",
+            TierKind::GuaranteeCompany => "guarantee_company",
+        }
+    }
+
+    /// The translation key (`line.tier.pure_credit`).
+    pub fn key(self) -> String {
+        format!("line.tier.{}", self.name())
+    }
+}
+
 /// One tier: its range (both ends included), validity and collateral rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineTier {

@@ -305,11 +305,25 @@ fn an_invalid_override_is_refused_with_its_own_rule() {
             rule: ConductRule::TemplatesOnly
         })
     );
-    // The override names hours and daily limit, not the unregistered contact.
+    // An unregistered contact is registered first, never overridden.
     late.contact = Some(99);
     assert_eq!(
         check_with_override(&rules, &late, &supervisor(8, true)),
-        Err(ConductRefusal::UnregisteredContact { contact: Some(99) })
+        Err(ConductRefusal::OverrideNotAllowed {
+            rule: ConductRule::RegisteredContactOnly
+        })
+    );
+    // An override that does not name a broken rule leaves that rule's refusal.
+    let mut hours_only = supervisor(8, true);
+    hours_only.rules = vec![ConductRule::ContactHours];
+    let mut busy = attempt(&book, None);
+    busy.contacts_today = 3;
+    assert_eq!(
+        check_with_override(&rules, &busy, &hours_only),
+        Err(ConductRefusal::DailyLimitReached {
+            contacts_today: 3,
+            max: 3
+        })
     );
 }
 
@@ -412,4 +426,46 @@ fn contacts_are_kept_with_corrections_and_refused_when_malformed() {
     assert_eq!(action.validate(), Ok(()));
     action.promise = None;
     assert!(action.validate().is_err(), "outcome `promised` without a promise");
+}
+
+mod model {
+    //! Model check: for any attempt, `check` allows it exactly when the four
+    //! rules of docs/collections.md (and issue 7) all hold.
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn check_allows_exactly_what_the_rules_allow(
+            channel in 0_usize..7,
+            hour in 0_u32..24,
+            minute in 0_u32..60,
+            contact in proptest::option::of(0_i64..5),
+            templated in proptest::option::of(any::<bool>()),
+            contacts_today in 0_u32..6,
+        ) {
+            let book = book();
+            let template = MessageBody::Template { id: "sms_reminder".to_string() };
+            let free = MessageBody::FreeText("x".to_string());
+            let body = templated.map(|t| if t { &template } else { &free });
+            let channel = Channel::ALL[channel];
+            let attempt = ContactAttempt {
+                channel,
+                local_time: at(hour, minute),
+                contact,
+                body,
+                contacts_today,
+                ..attempt(&book, None)
+            };
+            let debtor = matches!(channel, Channel::Sms | Channel::Phone | Channel::Letter | Channel::Visit);
+            let written = matches!(channel, Channel::Sms | Channel::Letter);
+            let immediate = matches!(channel, Channel::Sms | Channel::Phone | Channel::Visit);
+            let registered = matches!(contact, Some(1) | Some(3));
+            let allowed = (!debtor || registered)
+                && (!written || templated == Some(true))
+                && (!immediate || (8..21).contains(&hour))
+                && (!debtor || contacts_today < 3);
+            prop_assert_eq!(check(&ConductRules::default(), &attempt).is_ok(), allowed);
+        }
+    }
 }

@@ -243,3 +243,32 @@ fn dates_follow_the_locale() {
     assert_eq!(format_date(date, Locale::Es), "05/03/2027");
     assert_eq!(format_date(date, Locale::Zh), "2027年3月5日");
 }
+
+#[test]
+fn every_collection_label_is_translated_in_every_language() {
+    use credgrid_core::collection::Outcome;
+    use credgrid_core::collection::action::{ContactKind, ContactRelation};
+    use credgrid_core::collection::post_loan::WarningKind;
+    use credgrid_core::collection::priority::Factor;
+    use credgrid_core::collection::promise::PromiseStatus;
+    use credgrid_core::collection::strategy::Segment;
+    use credgrid_core::i18n::has_key;
+
+    let keys: Vec<String> = Channel::ALL
+        .iter()
+        .map(|c| c.key())
+        .chain(Outcome::ALL.iter().map(|o| o.key()))
+        .chain(ContactRelation::ALL.iter().map(|r| r.key()))
+        .chain(ContactKind::ALL.iter().map(|k| k.key()))
+        .chain(Factor::ALL.iter().map(|f| f.key()))
+        .chain(Segment::ALL.iter().map(|s| s.key()))
+        .chain(WarningKind::ALL.iter().map(|w| w.key()))
+        .chain(PromiseStatus::ALL.iter().map(|p| p.key()))
+        .collect();
+    assert_eq!(keys.len(), 7 + 7 + 8 + 4 + 6 + 4 + 4 + 3);
+    for key in &keys {
+        for locale in Locale::ALL {
+            assert!(has_key(locale, key), "{key} is missing in {}", locale.tag());
+        }
+    }
+}

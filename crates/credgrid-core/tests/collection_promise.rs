@@ -162,3 +162,26 @@ fn broken_promises_raise_the_priority() {
         2 * PriorityConfig::default().broken_promise_points
     );
 }
+
+use proptest::prelude::*;
+
+proptest! {
+    #[test]
+    fn a_judged_promise_never_changes_its_mind(
+        repayments in proptest::collection::vec((1_u32..28, 1_i64..40_000), 0..6),
+        first in 1_u32..28,
+        later in 0_u32..10,
+    ) {
+        let repayments: Vec<Repayment> = repayments.into_iter().map(|(d, m)| paid(d, m)).collect();
+        let earlier = check(&promise(), &repayments, day(first)).unwrap();
+        let then = check(&promise(), &repayments, day((first + later).min(28))).unwrap();
+        if earlier.status != PromiseStatus::Pending {
+            prop_assert_eq!(then.status, earlier.status);
+        }
+        if first >= 15 {
+            prop_assert_ne!(earlier.status, PromiseStatus::Pending);
+        }
+        let total: i64 = repayments.iter().map(|r| r.amount.minor()).sum();
+        prop_assert!(earlier.paid.minor() <= total);
+    }
+}

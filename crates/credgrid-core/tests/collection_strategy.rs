@@ -321,3 +321,54 @@ fn a_handover_package_is_refused_when_it_would_mislead() {
         })
     );
 }
+
+#[test]
+fn the_history_feeds_the_segment() {
+    use credgrid_core::collection::action::summarise;
+    let with = |day, outcome| Action {
+        outcome,
+        ..action(77, day)
+    };
+    // Out of order on purpose: reached on the 4th, then three unanswered calls.
+    let history = [
+        with(6, Outcome::NoAnswer),
+        with(4, Outcome::Reached),
+        with(2, Outcome::NoAnswer),
+        with(7, Outcome::WrongContact),
+        with(5, Outcome::NoAnswer),
+    ];
+    let summary = summarise(&history);
+    assert_eq!((summary.refusals, summary.failed_attempts), (0, 3));
+    let refused = [with(1, Outcome::Refused), with(2, Outcome::NoAnswer)];
+    let summary = summarise(&refused);
+    assert_eq!((summary.refusals, summary.failed_attempts), (1, 1));
+    let input = SegmentInput {
+        capacity_pct: 150,
+        broken_promises: 0,
+        refusals: summary.refusals,
+        failed_attempts: summary.failed_attempts,
+        assessed: None,
+    };
+    assert_eq!(segment(&StrategyConfig::default(), &input), Segment::Unwilling);
+}
+
+#[test]
+fn a_promise_is_taken_from_the_action_that_recorded_it() {
+    use credgrid_core::collection::PromiseToPay;
+    let mut promised = action(77, 3);
+    assert_eq!(Promise::from_action(&promised), None);
+    promised.outcome = Outcome::Promised;
+    promised.promise = Some(PromiseToPay {
+        amount: yuan(40_000),
+        date: NaiveDate::from_ymd_opt(2026, 10, 8).unwrap(),
+    });
+    assert_eq!(
+        Promise::from_action(&promised),
+        Some(Promise {
+            loan_id: 77,
+            amount: yuan(40_000),
+            made_on: NaiveDate::from_ymd_opt(2026, 10, 3).unwrap(),
+            due_on: NaiveDate::from_ymd_opt(2026, 10, 8).unwrap(),
+        })
+    );
+}

@@ -180,6 +180,15 @@ fn amounts_must_be_positive_and_in_the_line_currency() {
     }
 }
 
+/// (grade, the grade's pure-credit range, limit asked, securities offered, expected tier or refusal)
+type GrantCase<'a> = (
+    Grade,
+    Option<(Money, Money)>,
+    Money,
+    &'a [Security],
+    Result<TierKind, LineError>,
+);
+
 fn security(kind: CollateralKind, contract: bool) -> Security {
     Security {
         kind,
@@ -196,13 +205,7 @@ fn grants_are_checked_against_the_tier_of_their_amount() {
     let guarantor = [security(CollateralKind::Guarantor, true)];
     let loose_guarantor = [security(CollateralKind::Guarantor, false)];
     let company = [security(CollateralKind::GuaranteeCompany, false)];
-    let table: Vec<(
-        Grade,
-        Option<(Money, Money)>,
-        Money,
-        &[Security],
-        Result<TierKind, LineError>,
-    )> = vec![
+    let table: Vec<GrantCase> = vec![
         (
             Grade::Excellent,
             excellent,

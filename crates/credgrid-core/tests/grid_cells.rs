@@ -421,6 +421,18 @@ fn cells_of_different_outlets_cannot_merge_and_closed_cells_refuse_households() 
             into: CellId(2)
         })
     );
+    let mut elsewhere = spec(3, Some(LI), &[]);
+    elsewhere.outlet = OUTLET + 1;
+    let split = GridEvent::SplitCell {
+        from: CellId(1),
+        new_cell: elsewhere,
+        households: vec![h(1)],
+    };
+    let refused = GridError::DifferentOutlets {
+        absorbed: CellId(1),
+        into: CellId(3),
+    };
+    assert_eq!(grid.apply(d(2, 2), split), Err(refused));
     grid.apply(d(2, 3), GridEvent::CloseCell { cell: CellId(2) })
         .unwrap();
     assert_eq!(
@@ -473,5 +485,118 @@ fn every_placed_household_lies_in_exactly_one_open_cell_after_any_sequence() {
             .collect();
         assert_eq!(holding.len(), 1, "household {id} in {holding:?}");
         assert_eq!(grid.current_cell(h(id)), Some(holding[0]));
+    }
+}
+
+mod model {
+    //! An independent reference model (TigerBeetle's auditor idea): random
+    //! event sequences are applied to the history and, when accepted, to a
+    //! plain map per date; `cell_of_on` and `responsible_on` must agree with
+    //! the model on every date.
+
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    #[derive(Clone, Debug, Default)]
+    struct Model {
+        cells: BTreeMap<HouseholdId, CellId>,
+        workers: BTreeMap<CellId, i64>,
+    }
+
+    impl Model {
+        fn apply(&mut self, event: &GridEvent) {
+            match event {
+                GridEvent::OpenCell(spec) => {
+                    self.workers.insert(spec.id, spec.full_time.unwrap());
+                }
+                GridEvent::PlaceHousehold { household, cell } => {
+                    self.cells.insert(*household, *cell);
+                }
+                GridEvent::MoveHousehold { household, to } => {
+                    self.cells.insert(*household, *to);
+                }
+                GridEvent::RemoveHousehold { household } => {
+                    self.cells.remove(household);
+                }
+                GridEvent::SplitCell {
+                    new_cell, households, ..
+                } => {
+                    self.workers.insert(new_cell.id, new_cell.full_time.unwrap());
+                    for h in households {
+                        self.cells.insert(*h, new_cell.id);
+                    }
+                }
+                GridEvent::MergeCells { absorbed, into } => {
+                    for cell in self.cells.values_mut().filter(|c| **c == *absorbed) {
+                        *cell = *into;
+                    }
+                    self.workers.remove(absorbed);
+                }
+                GridEvent::ChangeFullTimeWorker { cell, worker } => {
+                    self.workers.insert(*cell, worker.unwrap());
+                }
+                GridEvent::CloseCell { cell } => {
+                    self.workers.remove(cell);
+                }
+                GridEvent::AddPartTimeWorker { .. } | GridEvent::RemovePartTimeWorker { .. } => {}
+            }
+        }
+    }
+
+    fn event() -> impl Strategy<Value = GridEvent> {
+        let household = (1_i64..=8).prop_map(HouseholdId);
+        let cell = (1_i64..=5).prop_map(CellId);
+        let worker = prop::option::weighted(0.9, 100_i64..=103);
+        prop_oneof![
+            2 => (1_i64..=5, worker.clone()).prop_map(|(id, w)| GridEvent::OpenCell(spec(id, w, &[]))),
+            4 => (household.clone(), cell.clone()).prop_map(|(household, cell)| GridEvent::PlaceHousehold { household, cell }),
+            4 => (household.clone(), cell.clone()).prop_map(|(household, to)| GridEvent::MoveHousehold { household, to }),
+            1 => household.clone().prop_map(|household| GridEvent::RemoveHousehold { household }),
+            2 => (cell.clone(), 1_i64..=5, worker.clone(), prop::collection::vec(household, 0..4)).prop_map(
+                |(from, id, w, households)| GridEvent::SplitCell { from, new_cell: spec(id, w, &[]), households }
+            ),
+            1 => (cell.clone(), cell.clone()).prop_map(|(absorbed, into)| GridEvent::MergeCells { absorbed, into }),
+            2 => (cell.clone(), worker).prop_map(|(cell, worker)| GridEvent::ChangeFullTimeWorker { cell, worker }),
+            1 => cell.prop_map(|cell| GridEvent::CloseCell { cell }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn history_answers_agree_with_the_model_on_every_date(
+            events in prop::collection::vec((event(), 0_u64..3), 1..60),
+        ) {
+            let start = d(1, 1);
+            let mut grid = GridHistory::new();
+            let mut model = Model::default();
+            let mut snapshots: Vec<(NaiveDate, Model)> = Vec::new();
+            let mut date = start;
+            // A populated start so that most random events have something to act on.
+            let mut opening = vec![GridEvent::OpenCell(spec(1, Some(100), &[])), GridEvent::OpenCell(spec(2, Some(101), &[]))];
+            opening.extend((1..=6).map(|id| GridEvent::PlaceHousehold { household: h(id), cell: CellId(id % 2 + 1) }));
+            for (event, step) in opening.into_iter().map(|e| (e, 0)).chain(events) {
+                date = date.checked_add_days(chrono::Days::new(step)).unwrap();
+                if grid.apply(date, event.clone()).is_ok() {
+                    model.apply(&event);
+                    if snapshots.last().is_some_and(|(d, _)| *d == date) {
+                        snapshots.pop();
+                    }
+                    snapshots.push((date, model.clone()));
+                }
+            }
+            let mut day = start.pred_opt().unwrap();
+            while day <= date {
+                let expected = snapshots.iter().rev().find(|(d, _)| *d <= day).map(|(_, m)| m);
+                for id in 1..=8 {
+                    let cell = expected.and_then(|m| m.cells.get(&h(id)).copied());
+                    let responsible = cell.and_then(|c| expected.and_then(|m| m.workers.get(&c).copied()));
+                    prop_assert_eq!(grid.cell_of_on(h(id), day), cell, "household {} on {}", id, day);
+                    prop_assert_eq!(grid.responsible_on(h(id), day), responsible);
+                    prop_assert_eq!(cell.is_some(), responsible.is_some(), "a placed household always has a manager");
+                }
+                day = day.succ_opt().unwrap();
+            }
+        }
     }
 }

@@ -260,3 +260,25 @@ fn a_large_valid_sheet_is_accepted_whole_in_all_or_nothing_mode() {
     assert_eq!(report.accepted.len(), 2_000);
     assert!(report.rejected.is_empty());
 }
+
+#[test]
+fn a_rejected_cell_row_does_not_claim_its_id_either() {
+    let rows: &[&[&str]] = &[
+        &["1", "10", "orchard", "A", "101", ""],
+        &["1", "10", "school", "B", "101", ""],
+    ];
+    let report = validate_cells(
+        &sheet(&CELL_COLUMNS, rows),
+        &BTreeSet::new(),
+        ImportMode::ValidOnly,
+    )
+    .unwrap();
+    assert_eq!(
+        report.accepted.iter().map(|(row, _)| *row).collect::<Vec<_>>(),
+        vec![3]
+    );
+    assert_eq!(
+        report.rejected[0].issues,
+        vec![issue(2, "kind", ImportReason::UnknownCellKind)]
+    );
+}

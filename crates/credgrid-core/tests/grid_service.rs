@@ -101,8 +101,10 @@ fn completeness_names_the_missing_parts_and_rounds_the_percentage_down() {
 fn a_configured_rule_only_counts_its_own_parts() {
     let rule = CompletenessRule::new(&[FilePart::Identity, FilePart::IncomeSources, FilePart::Identity]);
     assert_eq!(rule.required(), &[FilePart::Identity, FilePart::IncomeSources]);
-    let mut file = HouseholdFile::default();
-    file.identity_number = Some("X1".into());
+    let file = HouseholdFile {
+        identity_number: Some("X1".into()),
+        ..HouseholdFile::default()
+    };
     let result = file.completeness(&rule);
     assert_eq!(result.missing, vec![FilePart::IncomeSources]);
     assert_eq!(result.percent, 50);

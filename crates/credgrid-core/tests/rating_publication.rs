@@ -267,3 +267,54 @@ fn a_notice_must_list_households_once_and_last_at_least_a_day() {
     assert_eq!(Resolution::Kept.key(), "rating.resolution.kept");
     assert!(has_key(Locale::Zh, &PublicationError::RaterCannotResolve.key()));
 }
+
+#[test]
+fn published_and_changed_lines_must_fit_their_grade() {
+    use credgrid_core::rating::Scorecard;
+    let card = Scorecard::default_for(Currency::CNY);
+    let mut notice = notice();
+    assert_eq!(notice.check_lines(&card), Ok(()));
+    let id = notice
+        .object(h(2), d(3, 2), "villager", "line too small")
+        .unwrap();
+    // Good is 3,001–5,000 (R-RATE-2); 6,000 belongs to excellent.
+    let changed = Resolution::Changed {
+        grade: Grade::Good,
+        line: Some(yuan(6_000)),
+    };
+    notice
+        .resolve(id, REVIEWER, d(3, 4), changed, "more land found")
+        .unwrap();
+    assert_eq!(
+        notice.check_lines(&card),
+        Err(PublicationError::LineOutsideGrade { household: h(2) })
+    );
+
+    let below_with_line = NoticeEntry {
+        household: h(4),
+        grade: Grade::BelowGeneral,
+        line: Some(yuan(1_000)),
+    };
+    let notice = Notice::publish("v", RATER, d(3, 1), 7, vec![below_with_line]).unwrap();
+    assert_eq!(
+        notice.check_lines(&card),
+        Err(PublicationError::LineOutsideGrade { household: h(4) })
+    );
+    // (grade, line, fits) at the R-RATE-2 boundaries.
+    let table = [
+        (Grade::Excellent, Some(yuan(5_001)), true),
+        (Grade::Excellent, Some(yuan(5_000)), false),
+        (Grade::Good, Some(yuan(5_000)), true),
+        (Grade::General, Some(yuan(3_000)), true),
+        (Grade::General, Some(yuan(3_001)), false),
+        (Grade::BelowGeneral, None, true),
+        (
+            Grade::Excellent,
+            Some(Money::from_minor(600_000, Currency::USD)),
+            false,
+        ),
+    ];
+    for (grade, line, fits) in table {
+        assert_eq!(card.line_fits_grade(grade, line), fits, "{grade:?} {line:?}");
+    }
+}

@@ -400,3 +400,68 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn inputs_come_from_the_household_file_and_the_ledger_and_name_what_is_missing() {
+    use credgrid_core::grid::household::{Asset, Debt, IncomeKind, IncomeSource, Member, Relation};
+    use credgrid_core::grid::{CompletenessRule, FilePart, HouseholdFile};
+    use credgrid_core::rating::OutsideFacts;
+    let member = |works| Member {
+        name: "m".into(),
+        relation: Relation::Other,
+        birth_year: None,
+        works,
+    };
+    let file = HouseholdFile {
+        identity_number: Some("X".into()),
+        members: vec![member(true), member(true), member(false)],
+        income_sources: Some(vec![IncomeSource {
+            kind: IncomeKind::Crops,
+            annual: yuan(20_000),
+            years: 4,
+        }]),
+        assets: Some(vec![Asset {
+            description: "house".into(),
+            value: yuan(100_000),
+        }]),
+        debts: Some(vec![Debt {
+            creditor: "bank".into(),
+            outstanding: yuan(45_000),
+        }]),
+        ..HouseholdFile::default()
+    };
+    let rule = CompletenessRule::new(&[
+        FilePart::Identity,
+        FilePart::Members,
+        FilePart::Visits,
+        FilePart::Needs,
+    ]);
+    let facts = OutsideFacts {
+        worst_days_past_due: 12,
+        village_reputation: 4,
+    };
+    let inputs = ScoreInputs::from_file(&file, &rule, Currency::CNY, facts).unwrap();
+    // (factor, expected measure): 2 working members, 45% debt to assets, 2 of 4 parts present.
+    let table = [
+        (Factor::RepaymentHistory, 12),
+        (Factor::IncomeStability, 4),
+        (Factor::DebtToAssets, 45),
+        (Factor::FamilySituation, 2),
+        (Factor::VillageReputation, 4),
+        (Factor::FileCompleteness, 50),
+    ];
+    for (factor, expected) in table {
+        assert_eq!(inputs.get(factor), Some(expected), "{factor:?}");
+    }
+    let no_income = HouseholdFile {
+        income_sources: None,
+        ..file
+    };
+    let inputs = ScoreInputs::from_file(&no_income, &rule, Currency::CNY, facts).unwrap();
+    assert_eq!(
+        Scorecard::default_for(Currency::CNY).score(&inputs),
+        Err(ScoreError::MissingInput {
+            factor: Factor::IncomeStability
+        })
+    );
+}

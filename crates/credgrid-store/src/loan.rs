@@ -319,11 +319,16 @@ impl WriteTx<'_> {
 
     /// Writes every mutable column of `l` if the stored version is still
     /// `l.version`; returns the new version. A stale row is `VersionConflict`.
+    ///
+    /// The status is written by a second statement only when it changed:
+    /// SQLite rewrites the entries of every index on a column named in SET
+    /// (`loan_status`, `loan_outlet`), even for an unchanged value, and a
+    /// repayment rarely changes the status.
     pub fn update_loan(&mut self, l: &LoanRow) -> Result<i64, StoreError> {
         let mut stmt = self
             .conn()
             .prepare_cached(
-                "UPDATE loan SET status = ?3, annual_rate = ?4, installments = ?5, first_repayment_on = ?6,
+                "UPDATE loan SET annual_rate = ?4, installments = ?5, first_repayment_on = ?6,
                    approved_on = ?7, disbursed_on = ?8, maturity_on = ?9, closed_on = ?10,
                    principal_outstanding_minor = ?11, interest_accrued_minor = ?12, interest_overdue_minor = ?13,
                    principal_overdue_minor = ?14, penalty_accrued_minor = ?15, fees_due_minor = ?16,
@@ -369,6 +374,11 @@ impl WriteTx<'_> {
                 expected_version: l.version,
             });
         }
+        self.conn()
+            .prepare_cached("UPDATE loan SET status = ?2 WHERE id = ?1 AND status <> ?2")
+            .refine()?
+            .execute(params![l.id, l.status])
+            .refine()?;
         Ok(l.version + 1)
     }
 

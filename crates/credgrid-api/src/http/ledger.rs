@@ -1,15 +1,78 @@
 //! The books: the chart of accounts, the journal, the trial balance and the portfolio report.
+//!
+//! The reports and the journal answer JSON, or with `?format=csv|xlsx` a file
+//! download (`Content-Disposition: attachment`) of the same table.
 
 use super::error::ApiError;
 use super::extract::Query;
+use super::fields::Params;
 use super::pagination::{page_json, page_request};
-use super::{AppState, Routes, app, blocking, ok};
+use super::{AppState, PREFIX, Routes, app, blocking, ok};
 use crate::dto;
-use crate::report_doc::{balance_sheet_value, income_statement_value, portfolio_value, trial_balance_value};
+use crate::report_doc as doc;
+use crate::xlsx::XlsxError;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use credgrid_app::Page;
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// What a report or the journal is answered as (`?format=`, default json).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Download {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// The values of `?format=`.
+pub(super) const FORMATS: &[&str] = &["json", "csv", "xlsx"];
+pub(super) const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";
+pub(super) const XLSX_CONTENT_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn download_format(q: &mut Params) -> Result<Download, ApiError> {
+    match q.take("format").as_deref() {
+        None | Some("json") => Ok(Download::Json),
+        Some("csv") => Ok(Download::Csv),
+        Some("xlsx") => Ok(Download::Xlsx),
+        Some(_) => Err(ApiError::invalid(
+            "format",
+            format!("must be one of {}", FORMATS.join(", ")),
+        )),
+    }
+}
+
+/// A file download: `stem` plus the format's extension names the file.
+fn attachment(content_type: &'static str, stem: &str, extension: &str, body: Vec<u8>) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // `stem` is built from dates and numbers only, so it is a valid header value.
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{stem}.{extension}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// One report as JSON, CSV or XLSX.
+fn answer<T: ?Sized>(
+    format: Download,
+    stem: &str,
+    report: &T,
+    json: fn(&T) -> Value,
+    csv: fn(&T) -> String,
+    xlsx: fn(&T) -> Result<Vec<u8>, XlsxError>,
+) -> Result<Response, ApiError> {
+    Ok(match format {
+        Download::Json => ok(json(report)),
+        Download::Csv => attachment(CSV_CONTENT_TYPE, stem, "csv", csv(report).into_bytes()),
+        Download::Xlsx => {
+            let bytes = xlsx(report).map_err(|e| ApiError::internal(format!("{stem}.xlsx: {e}")))?;
+            attachment(XLSX_CONTENT_TYPE, stem, "xlsx", bytes)
+        }
+    })
+}
 
 pub(super) fn routes(routes: Routes) -> Routes {
     routes
@@ -25,16 +88,25 @@ pub(super) fn routes(routes: Routes) -> Routes {
 async fn balance_sheet(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
     let date = q.opt_date("date")?;
     let node_id = q.opt_int("node_id", 1, i64::MAX)?;
+    let format = download_format(&mut q)?;
     q.finish()?;
-    let sheets = blocking(&state, move |i| {
+    blocking(&state, move |i| {
         let as_of = match date {
             Some(d) => d,
             None => app(i.business_date())?,
         };
-        app(i.balance_sheet(as_of, node_id))
+        let sheets = app(i.balance_sheet(as_of, node_id))?;
+        let stem = format!("balance-sheet-{as_of}");
+        answer(
+            format,
+            &stem,
+            sheets.as_slice(),
+            doc::balance_sheet_value,
+            doc::balance_sheet_csv,
+            doc::balance_sheet_xlsx,
+        )
     })
-    .await?;
-    Ok(ok(balance_sheet_value(&sheets)))
+    .await
 }
 
 /// `?from=` defaults to 1 January of `?to=`'s year, `?to=` to the business date.
@@ -42,8 +114,9 @@ async fn income_statement(State(state): State<AppState>, Query(mut q): Query) ->
     let from = q.opt_date("from")?;
     let to = q.opt_date("to")?;
     let node_id = q.opt_int("node_id", 1, i64::MAX)?;
+    let format = download_format(&mut q)?;
     q.finish()?;
-    let statements = blocking(&state, move |i| {
+    blocking(&state, move |i| {
         let to = match to {
             Some(d) => d,
             None => app(i.business_date())?,
@@ -51,10 +124,18 @@ async fn income_statement(State(state): State<AppState>, Query(mut q): Query) ->
         let from = from.unwrap_or_else(|| {
             chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to)
         });
-        app(i.income_statement(from, to, node_id))
+        let statements = app(i.income_statement(from, to, node_id))?;
+        let stem = format!("income-statement-{from}-to-{to}");
+        answer(
+            format,
+            &stem,
+            statements.as_slice(),
+            doc::income_statement_value,
+            doc::income_statement_csv,
+            doc::income_statement_xlsx,
+        )
     })
-    .await?;
-    Ok(ok(income_statement_value(&statements)))
+    .await
 }
 
 async fn accounts(State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -64,9 +145,11 @@ async fn accounts(State(state): State<AppState>) -> Result<Response, ApiError> {
     ))
 }
 
-/// Journal entries oldest first, paged by entry id.
+/// Journal entries oldest first, paged by entry id. As CSV or XLSX (one row
+/// per line) the page is a download and the next page is in a `Link` header.
 async fn journal(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
     let page = page_request(&mut q)?;
+    let format = download_format(&mut q)?;
     q.finish()?;
     // One entry more than asked tells whether another page follows.
     let mut entries = blocking(&state, move |i| {
@@ -77,6 +160,9 @@ async fn journal(State(state): State<AppState>, Query(mut q): Query) -> Result<R
     let more = entries.len() > limit;
     entries.truncate(limit);
     let next_after_id = if more { entries.last().map(|e| e.id) } else { None };
+    if format != Download::Json {
+        return journal_download(format, page.after_id, page.limit, next_after_id, entries);
+    }
     Ok(ok(page_json(
         &Page {
             items: entries,
@@ -90,23 +176,72 @@ async fn journal(State(state): State<AppState>, Query(mut q): Query) -> Result<R
 /// the last closed business date; `?node_id=` limits it to a node's outlets.
 async fn portfolio(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
     let node_id = q.opt_int("node_id", 1, i64::MAX)?;
+    let format = download_format(&mut q)?;
     q.finish()?;
-    let report = blocking(&state, move |i| app(i.portfolio(node_id))).await?;
-    Ok(ok(portfolio_value(&report)))
+    blocking(&state, move |i| {
+        let report = app(i.portfolio(node_id))?;
+        let stem = format!("portfolio-{}", report.as_of);
+        answer(
+            format,
+            &stem,
+            &report,
+            doc::portfolio_value,
+            doc::portfolio_csv,
+            doc::portfolio_xlsx,
+        )
+    })
+    .await
 }
 
 /// `?date=` defaults to the business date; `?node_id=` to the whole institution.
 async fn trial_balance(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
     let date = q.opt_date("date")?;
     let node_id = q.opt_int("node_id", 1, i64::MAX)?;
+    let format = download_format(&mut q)?;
     q.finish()?;
-    let tb = blocking(&state, move |i| {
+    blocking(&state, move |i| {
         let as_of = match date {
             Some(d) => d,
             None => app(i.business_date())?,
         };
-        app(i.trial_balance(as_of, node_id))
+        let tb = app(i.trial_balance(as_of, node_id))?;
+        let stem = format!("trial-balance-{as_of}");
+        answer(
+            format,
+            &stem,
+            &tb,
+            doc::trial_balance_value,
+            doc::trial_balance_csv,
+            doc::trial_balance_xlsx,
+        )
     })
-    .await?;
-    Ok(ok(trial_balance_value(&tb)))
+    .await
+}
+
+/// A page of the journal as a CSV or XLSX file; `Link: <…>; rel="next"` (RFC 8288) when more follow.
+fn journal_download(
+    format: Download,
+    after_id: i64,
+    limit: u32,
+    next_after_id: Option<i64>,
+    entries: Vec<credgrid_app::JournalEntryView>,
+) -> Result<Response, ApiError> {
+    let stem = format!("journal-after-{after_id}");
+    let mut response = answer(
+        format,
+        &stem,
+        entries.as_slice(),
+        |_| Value::Null,
+        doc::journal_csv,
+        doc::journal_xlsx,
+    )?;
+    if let Some(next) = next_after_id {
+        let extension = if format == Download::Xlsx { "xlsx" } else { "csv" };
+        let link =
+            format!("<{PREFIX}/journal?format={extension}&after_id={next}&limit={limit}>; rel=\"next\"");
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
 }

@@ -12,10 +12,10 @@ use super::{AppState, PREFIX, Routes, app, blocking, created, ok};
 use crate::dto;
 use axum::extract::State;
 use axum::response::Response;
-use credgrid_app::{Institution, Repayment};
+use credgrid_app::{AppError, Institution, Repayment};
 use credgrid_core::Currency;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pub(super) fn routes(routes: Routes) -> Routes {
     routes
@@ -163,24 +163,30 @@ async fn disburse(State(state): State<AppState>, ids: Ids, req: MoneyRequest) ->
     Ok(ok(dto::loan_json(&loan, true)))
 }
 
-/// The hot path of the API: no blocking-pool thread waits for the commit
-/// (the writer answers through a oneshot), so every request in flight can
+/// The hot path of the API: no blocking-pool thread waits for the commit.
+/// The write job itself reads the loan's currency and the amount in it, and
+/// the writer answers through a oneshot, so every request in flight can
 /// join the writer's next group commit.
 async fn repay(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Result<Response, ApiError> {
     let id = ids.id("id")?;
     let (amount, value_date, prepayment) = dto::repayment(req.fields)?;
     let (actor, key) = (req.actor, req.key);
-    let currency = match state.currencies.known(id)? {
-        Some(currency) => currency,
-        None => {
-            let currencies = state.currencies.clone();
-            blocking(&state, move |i| currencies.currency(i, id)).await?
+    // A bad amount is answered with the API's own problem, kept here.
+    let refused = Arc::new(Mutex::new(None::<ApiError>));
+    let amount_refused = Arc::clone(&refused);
+    let repayment = move |currency| match amount.money(currency) {
+        Ok(amount) => Ok(Repayment {
+            amount,
+            value_date,
+            prepayment,
+        }),
+        Err(problem) => {
+            let reason = problem.detail.clone().unwrap_or_default();
+            if let Ok(mut slot) = amount_refused.lock() {
+                *slot = Some(problem);
+            }
+            Err(AppError::invalid("amount", reason))
         }
-    };
-    let repayment = Repayment {
-        amount: amount.money(currency)?,
-        value_date,
-        prepayment,
     };
     let (answer, answered) = tokio::sync::oneshot::channel();
     state
@@ -188,10 +194,17 @@ async fn repay(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Re
         .repay_then(actor, id, repayment, Some(key), move |result| {
             let _ = answer.send(result);
         });
-    let tx = answered
+    let result = answered
         .await
         .map_err(|_| ApiError::internal("the repayment job failed"))?;
-    Ok(transaction_created(id, &app(tx)?))
+    match result {
+        Ok(tx) => Ok(transaction_created(id, &tx)),
+        Err(error) => Err(refused
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take())
+            .unwrap_or_else(|| ApiError::from(error))),
+    }
 }
 
 async fn transactions(

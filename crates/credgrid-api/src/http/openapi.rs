@@ -765,11 +765,11 @@ const OPS: &[Op] = &[
     Op { method: "post", path: "/schedule", id: "calculateSchedule", tag: "calculator", summary: "The loan calculator: a repayment schedule from terms (the `credgrid schedule` document); stores nothing", query: &[], body: Some(("ScheduleRequest", true)), money: false, success: (200, "Schedule") },
     Op { method: "get", path: "/loans/{id}/journal", id: "listLoanJournal", tag: "books", summary: "The loan's journal entries (its postings)", query: PAGE, body: None, money: false, success: (200, "JournalPage") },
     Op { method: "get", path: "/accounts", id: "listAccounts", tag: "books", summary: "The chart of accounts", query: &[], body: None, money: false, success: (200, "AccountList") },
-    Op { method: "get", path: "/journal", id: "listJournal", tag: "books", summary: "Journal entries, oldest first", query: PAGE, body: None, money: false, success: (200, "JournalPage") },
-    Op { method: "get", path: "/reports/portfolio", id: "getPortfolio", tag: "books", summary: "Outstanding, overdue, PAR and classes per outlet and product, as of the last closed date", query: &["node_id"], body: None, money: false, success: (200, "Portfolio") },
-    Op { method: "get", path: "/reports/balance-sheet", id: "getBalanceSheet", tag: "books", summary: "Balance sheet per currency at the end of a date (default: the business date) for a node (default: all)", query: &["date", "node_id"], body: None, money: false, success: (200, "BalanceSheets") },
-    Op { method: "get", path: "/reports/income-statement", id: "getIncomeStatement", tag: "books", summary: "Income statement per currency over a period (default: the year to the business date) for a node", query: &["from", "to", "node_id"], body: None, money: false, success: (200, "IncomeStatements") },
-    Op { method: "get", path: "/reports/trial-balance", id: "getTrialBalance", tag: "books", summary: "Trial balance of a date (default: the business date) and node (default: all)", query: &["date", "node_id"], body: None, money: false, success: (200, "TrialBalance") },
+    Op { method: "get", path: "/journal", id: "listJournal", tag: "books", summary: "Journal entries, oldest first; `format=csv|xlsx` downloads the page, one row per line, the next page in a `Link` header", query: &["after_id", "limit", "format"], body: None, money: false, success: (200, "JournalPage") },
+    Op { method: "get", path: "/reports/portfolio", id: "getPortfolio", tag: "books", summary: "Outstanding, overdue, PAR and classes per outlet and product, as of the last closed date", query: &["node_id", "format"], body: None, money: false, success: (200, "Portfolio") },
+    Op { method: "get", path: "/reports/balance-sheet", id: "getBalanceSheet", tag: "books", summary: "Balance sheet per currency at the end of a date (default: the business date) for a node (default: all)", query: &["date", "node_id", "format"], body: None, money: false, success: (200, "BalanceSheets") },
+    Op { method: "get", path: "/reports/income-statement", id: "getIncomeStatement", tag: "books", summary: "Income statement per currency over a period (default: the year to the business date) for a node", query: &["from", "to", "node_id", "format"], body: None, money: false, success: (200, "IncomeStatements") },
+    Op { method: "get", path: "/reports/trial-balance", id: "getTrialBalance", tag: "books", summary: "Trial balance of a date (default: the business date) and node (default: all)", query: &["date", "node_id", "format"], body: None, money: false, success: (200, "TrialBalance") },
 ];
 
 fn query_parameter(name: &str) -> Value {
@@ -791,6 +791,11 @@ fn query_parameter(name: &str) -> Value {
         "from" => (date(), "First business date of the period (default: 1 January of `to`'s year)."),
         "to" => (date(), "Last business date of the period (default: the business date)."),
         "node_id" => (id(), "Only this node and the nodes under it."),
+        "format" => (
+            json!({"type": "string", "enum": super::ledger::FORMATS, "default": "json"}),
+            "json (default), or a file download of the same table: csv (RFC 4180, UTF-8) or xlsx \
+             (amounts as numbers with the currency's digits).",
+        ),
         _ => (json!({"type": "string"}), ""),
     };
     json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
@@ -831,12 +836,26 @@ fn problem_response(description: &str) -> Value {
            "content": {"application/problem+json": {"schema": schema_ref("Problem")}}})
 }
 
+/// JSON by default; with `?format=csv|xlsx` the same table as a file download.
+fn downloadable(schema: &str) -> Value {
+    json!({"description": "Success: JSON, or with `format=csv|xlsx` a file (`Content-Disposition: attachment`)",
+    "headers": {"Content-Disposition": {"schema": {"type": "string"},
+        "description": "`attachment; filename=\"….csv\"` (or .xlsx) for format=csv|xlsx."}},
+    "content": {
+        "application/json": {"schema": schema_ref(schema)},
+        super::ledger::CSV_CONTENT_TYPE: {"schema": {"type": "string"}},
+        super::ledger::XLSX_CONTENT_TYPE: {"schema": {"type": "string", "contentMediaType":
+            super::ledger::XLSX_CONTENT_TYPE, "contentEncoding": "binary"}},
+    }})
+}
+
 fn responses(op: &Op) -> Value {
     let mut out = Map::new();
     let success = match op.success.1 {
         "" => {
             json!({"description": "The OpenAPI document", "content": {"application/json": {"schema": {"type": "object"}}}})
         }
+        schema if op.query.contains(&"format") => downloadable(schema),
         schema => {
             json!({"description": "Success", "content": {"application/json": {"schema": schema_ref(schema)}}})
         }
@@ -1007,6 +1026,49 @@ mod tests {
                     "{schema} example lacks {field}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_reports_and_the_journal_document_their_downloads() {
+        let doc = document();
+        let downloadable: Vec<&str> = OPS
+            .iter()
+            .filter(|op| op.query.contains(&"format"))
+            .map(|op| op.id)
+            .collect();
+        assert_eq!(
+            downloadable,
+            [
+                "listJournal",
+                "getPortfolio",
+                "getBalanceSheet",
+                "getIncomeStatement",
+                "getTrialBalance"
+            ]
+        );
+        for op in OPS.iter().filter(|op| op.query.contains(&"format")) {
+            let spec = &doc["paths"][format!("{PREFIX}{}", op.path)][op.method];
+            let content = spec["responses"]["200"]["content"].as_object().unwrap();
+            let types: BTreeSet<&str> = content.keys().map(String::as_str).collect();
+            let expected = BTreeSet::from([
+                "application/json",
+                "text/csv; charset=utf-8",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ]);
+            assert_eq!(types, expected, "{}", op.id);
+            let format = spec["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == "format")
+                .unwrap();
+            assert_eq!(
+                format["schema"]["enum"],
+                json!(["json", "csv", "xlsx"]),
+                "{}",
+                op.id
+            );
         }
     }
 

@@ -106,7 +106,7 @@ fn gather(institution: &Institution) -> Result<Facts, AppError> {
     for status in ["application", "approved"] {
         counts.push(count_status(institution, status)?);
     }
-    let (overdue, overdue_total) = most_overdue(institution)?;
+    let (overdue, overdue_total) = most_overdue(institution, OVERDUE_SHOWN)?;
     Ok(Facts {
         date: institution.business_date()?,
         counts,
@@ -143,8 +143,11 @@ fn count_status(institution: &Institution, status: &'static str) -> Result<Statu
     })
 }
 
-/// The disbursed loans most past due, and how many are past due at all.
-fn most_overdue(institution: &Institution) -> Result<(Vec<LoanView>, u64), AppError> {
+/// The `shown` disbursed loans most past due, and how many are past due at all.
+pub(crate) fn most_overdue(
+    institution: &Institution,
+    shown: usize,
+) -> Result<(Vec<LoanView>, u64), AppError> {
     let mut page = PageRequest {
         after_id: 0,
         limit: PAGE_LIMIT_MAX,
@@ -165,7 +168,7 @@ fn most_overdue(institution: &Institution) -> Result<(Vec<LoanView>, u64), AppEr
                 .cmp(&a.balances.days_past_due)
                 .then(a.id.cmp(&b.id))
         });
-        overdue.truncate(OVERDUE_SHOWN);
+        overdue.truncate(shown);
         match found.next_after_id {
             Some(after_id) => page.after_id = after_id,
             None => return Ok((overdue, total)),

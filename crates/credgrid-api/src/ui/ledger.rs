@@ -2,11 +2,13 @@
 //! balance, the balance sheet, and the income statement from a start date
 //! (default: the first day of the month) to that date.
 
+use super::export::{Format, Table, amount, download};
 use super::form::FormData;
 use super::{Chrome, Ctx, UiState, blocking, failure, render};
+use crate::xlsx::Cell;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use credgrid_app::{BalanceSheet, IncomeStatement, NodeView, TrialBalance};
@@ -83,11 +85,29 @@ pub(crate) async fn trial_balance(
     render(StatusCode::OK, &page)
 }
 
-/// `GET /ledger.csv?date=&node=`: the trial balance with plain amounts (`1234.50`).
+/// `GET /ledger.csv?date=&node=`: the trial balance with plain amounts.
 pub(crate) async fn trial_balance_csv(
+    ctx: Ctx,
+    state: State<UiState>,
+    query: Query<Vec<(String, String)>>,
+) -> Response {
+    trial_balance_download(ctx, state, query, Format::Csv).await
+}
+
+/// `GET /ledger.xlsx?date=&node=`: the trial balance as a workbook.
+pub(crate) async fn trial_balance_xlsx(
+    ctx: Ctx,
+    state: State<UiState>,
+    query: Query<Vec<(String, String)>>,
+) -> Response {
+    trial_balance_download(ctx, state, query, Format::Xlsx).await
+}
+
+async fn trial_balance_download(
     ctx: Ctx,
     State(state): State<UiState>,
     Query(query): Query<Vec<(String, String)>>,
+    format: Format,
 ) -> Response {
     if let Err(redirect) = ctx.require_actor() {
         return redirect.into_response();
@@ -107,39 +127,37 @@ pub(crate) async fn trial_balance_csv(
         Ok(balance) => balance,
         Err(error) => return failure(&ctx, "ledger", &error),
     };
-    let mut lines = vec![
-        [
-            "ui.journal.account",
-            "ui.ledger.account_name",
-            "ui.ledger.kind",
-            "ui.portfolio.currency",
-            "ui.journal.debit",
-            "ui.journal.credit",
-            "ui.ledger.balance",
-        ]
-        .iter()
-        .map(|k| tr.t(k))
-        .collect::<Vec<_>>(),
-    ];
-    for l in &balance.lines {
-        lines.push(vec![
-            l.account_code.clone(),
-            tr.t(&l.account_name_key),
-            tr.term("ui.account_kind", &l.kind),
-            l.balance.currency().code().to_string(),
-            l.debit.to_major_string(),
-            l.credit.to_major_string(),
-            l.balance.to_major_string(),
-        ]);
-    }
-    let body: String = lines
-        .iter()
-        .map(|fields| super::portfolio::csv_line(fields))
-        .collect();
-    let disposition = format!("attachment; filename=\"trial-balance-{}.csv\"", balance.as_of);
     let headers = [
-        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-        (header::CONTENT_DISPOSITION, disposition),
-    ];
-    (headers, body).into_response()
+        "ui.journal.account",
+        "ui.ledger.account_name",
+        "ui.ledger.kind",
+        "ui.portfolio.currency",
+        "ui.journal.debit",
+        "ui.journal.credit",
+        "ui.ledger.balance",
+    ]
+    .iter()
+    .map(|k| tr.t(k))
+    .collect();
+    let rows = balance
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::Text(l.account_code.clone()),
+                Cell::Text(tr.t(&l.account_name_key)),
+                Cell::Text(tr.term("ui.account_kind", &l.kind)),
+                Cell::Text(l.balance.currency().code().to_string()),
+                amount(l.debit),
+                amount(l.credit),
+                amount(l.balance),
+            ]
+        })
+        .collect();
+    let table = Table {
+        file_stem: format!("trial-balance-{}", balance.as_of),
+        headers,
+        rows,
+    };
+    download(&table, format)
 }

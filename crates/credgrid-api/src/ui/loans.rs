@@ -2,9 +2,11 @@
 //! its balances, schedule, transactions, lifecycle events, journal entries
 //! and the forms of the actions its status allows.
 
+use super::export::{Format, Table, amount, download};
 use super::form::{FormData, new_idempotency_key};
 use super::products::all_products;
 use super::{Chrome, Ctx, Notice, UiState, blocking, failure, render, see_other};
+use crate::xlsx::Cell;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -27,6 +29,10 @@ pub(crate) const STATUSES: [&str; 7] = [
 ];
 /// Loans per page of the list.
 const LOANS_PER_PAGE: u32 = 50;
+/// The list filter for disbursed loans past due (most overdue first).
+const OVERDUE: &str = "overdue";
+/// The most past-due loans listed at once.
+const OVERDUE_LISTED: usize = 200;
 
 fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
     query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
@@ -60,7 +66,18 @@ pub(crate) async fn list(
             after_id,
             limit: LOANS_PER_PAGE,
         };
-        Ok((i.business_date()?, i.list_loans(wanted.as_deref(), page)?))
+        let date = i.business_date()?;
+        if wanted.as_deref() == Some(OVERDUE) {
+            let (items, _) = super::dashboard::most_overdue(i, OVERDUE_LISTED)?;
+            return Ok((
+                date,
+                credgrid_app::Page {
+                    items,
+                    next_after_id: None,
+                },
+            ));
+        }
+        Ok((date, i.list_loans(wanted.as_deref(), page)?))
     })
     .await;
     let (date, page) = match found {
@@ -71,7 +88,11 @@ pub(crate) async fn list(
     let page = LoansPage {
         c: ctx.chrome("loans", Some(date)),
         status: status.unwrap_or_default(),
-        statuses: STATUSES.iter().map(|s| (*s, tr.term("ui.status", s))).collect(),
+        statuses: STATUSES
+            .iter()
+            .map(|s| (*s, tr.term("ui.status", s)))
+            .chain([(OVERDUE, tr.t("ui.loans.past_due"))])
+            .collect(),
         loans: page.items,
         next: page.next_after_id,
     };
@@ -264,4 +285,74 @@ pub(crate) async fn show(
     };
     let notice = Notice::done(ctx.tr, param(&query, "done"));
     loan_page(&ctx, &state, id, notice, FormData::default()).await
+}
+
+/// `GET /loans/{id}/schedule.csv`: the repayment schedule with plain amounts.
+pub(crate) async fn schedule_csv(ctx: Ctx, state: State<UiState>, id: Path<String>) -> Response {
+    schedule_download(ctx, state, id, Format::Csv).await
+}
+
+/// `GET /loans/{id}/schedule.xlsx`: the repayment schedule as a workbook.
+pub(crate) async fn schedule_xlsx(ctx: Ctx, state: State<UiState>, id: Path<String>) -> Response {
+    schedule_download(ctx, state, id, Format::Xlsx).await
+}
+
+async fn schedule_download(
+    ctx: Ctx,
+    State(state): State<UiState>,
+    Path(id): Path<String>,
+    format: Format,
+) -> Response {
+    if let Err(redirect) = ctx.require_actor() {
+        return redirect.into_response();
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return failure(&ctx, "loans", &AppError::not_found("loan", id));
+    };
+    let loan = match blocking(&state, move |i| i.loan(id)).await {
+        Ok(loan) => loan,
+        Err(error) => return failure(&ctx, "loans", &error),
+    };
+    let tr = ctx.tr;
+    let headers = [
+        "ui.schedule.n",
+        "ui.schedule.due_date",
+        "ui.schedule.principal",
+        "ui.schedule.interest",
+        "ui.tx.penalty",
+        "ui.tx.fee",
+        "ui.schedule.principal_paid",
+        "ui.schedule.interest_paid",
+        "ui.schedule.penalty_paid",
+        "ui.schedule.fee_paid",
+        "ui.schedule.outstanding",
+    ]
+    .iter()
+    .map(|k| tr.t(k))
+    .collect();
+    let rows = loan
+        .schedule
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Integer(i64::from(r.n)),
+                Cell::Date(r.due_date),
+                amount(r.principal),
+                amount(r.interest),
+                amount(r.penalty),
+                amount(r.fee),
+                amount(r.principal_paid),
+                amount(r.interest_paid),
+                amount(r.penalty_paid),
+                amount(r.fee_paid),
+                amount(r.outstanding),
+            ]
+        })
+        .collect();
+    let table = Table {
+        file_stem: format!("loan-{}-schedule", loan.id),
+        headers,
+        rows,
+    };
+    download(&table, format)
 }

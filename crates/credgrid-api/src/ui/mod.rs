@@ -12,6 +12,7 @@ mod assets;
 mod clients;
 mod dashboard;
 mod eod;
+mod export;
 mod form;
 mod ledger;
 mod loan_actions;
@@ -59,11 +60,15 @@ pub fn ui_router(institution: Institution) -> Router {
         .route("/loans/new", get(loans::new_form))
         .route("/loans/{id}", get(loans::show))
         .route("/loans/{id}/{action}", post(loan_actions::act))
+        .route("/loans/{id}/schedule.csv", get(loans::schedule_csv))
+        .route("/loans/{id}/schedule.xlsx", get(loans::schedule_xlsx))
         .route("/ledger", get(ledger::trial_balance))
         .route("/ledger.csv", get(ledger::trial_balance_csv))
+        .route("/ledger.xlsx", get(ledger::trial_balance_xlsx))
         .route("/eod", get(eod::status).post(eod::run))
         .route("/portfolio", get(portfolio::page))
         .route("/portfolio.csv", get(portfolio::csv))
+        .route("/portfolio.xlsx", get(portfolio::xlsx))
         .with_state(UiState { institution })
 }
 

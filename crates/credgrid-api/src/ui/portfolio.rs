@@ -2,11 +2,13 @@
 //! product (as the last end of day left them), a classification-mix bar chart
 //! drawn on the server as SVG, and the table as CSV.
 
+use super::export::{Format, Table, amount, count, download};
 use super::locale::Tr;
 use super::{Chrome, Ctx, UiState, blocking, failure, render};
+use crate::xlsx::Cell;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use credgrid_app::{NodeView, PortfolioReport};
 use credgrid_core::Money;
@@ -229,11 +231,21 @@ pub(crate) async fn page(
     render(StatusCode::OK, &page)
 }
 
-/// `GET /portfolio.csv`: the table with plain amounts (`1234.50`) for spreadsheets.
-pub(crate) async fn csv(
+/// `GET /portfolio.csv?node=`: the table with plain amounts for spreadsheets.
+pub(crate) async fn csv(ctx: Ctx, state: State<UiState>, query: Query<Vec<(String, String)>>) -> Response {
+    table_download(ctx, state, query, Format::Csv).await
+}
+
+/// `GET /portfolio.xlsx?node=`: the table as a workbook.
+pub(crate) async fn xlsx(ctx: Ctx, state: State<UiState>, query: Query<Vec<(String, String)>>) -> Response {
+    table_download(ctx, state, query, Format::Xlsx).await
+}
+
+async fn table_download(
     ctx: Ctx,
     State(state): State<UiState>,
     Query(query): Query<Vec<(String, String)>>,
+    format: Format,
 ) -> Response {
     if let Err(redirect) = ctx.require_actor() {
         return redirect.into_response();
@@ -243,17 +255,12 @@ pub(crate) async fn csv(
         Ok(report) => report,
         Err(error) => return failure(&ctx, "portfolio", &error),
     };
-    let body = csv_text(ctx.tr, &report);
-    let disposition = format!("attachment; filename=\"portfolio-{}.csv\"", report.as_of);
-    let headers = [
-        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-        (header::CONTENT_DISPOSITION, disposition),
-    ];
-    (headers, body).into_response()
+    download(&table(ctx.tr, &report), format)
 }
 
-fn csv_text(tr: Tr, report: &PortfolioReport) -> String {
-    let mut header: Vec<String> = [
+/// The portfolio as a table: one row per outlet and product.
+pub(crate) fn table(tr: Tr, report: &PortfolioReport) -> Table {
+    let mut headers: Vec<String> = [
         "ui.portfolio.outlet",
         "ui.portfolio.product",
         "ui.portfolio.currency",
@@ -266,40 +273,32 @@ fn csv_text(tr: Tr, report: &PortfolioReport) -> String {
     .iter()
     .map(|k| tr.t(k))
     .collect();
-    header.extend(CLASSES.iter().map(|c| tr.term("ui.class", c)));
-    header.push(tr.t("ui.portfolio.provision"));
-    let mut out = csv_line(&header);
-    for l in &report.lines {
-        let mut fields = vec![
-            l.outlet_code.clone(),
-            l.product_code.clone(),
-            l.currency.clone(),
-            l.loans_active.to_string(),
-            l.principal_outstanding.to_major_string(),
-            l.principal_overdue.to_major_string(),
-            l.par30.to_major_string(),
-            l.par90.to_major_string(),
-        ];
-        fields.extend(l.by_class.iter().map(Money::to_major_string));
-        fields.push(l.provision.to_major_string());
-        out.push_str(&csv_line(&fields));
-    }
-    out
-}
-
-/// One RFC 4180 line: fields with a comma, quote or line break are quoted.
-pub(crate) fn csv_line(fields: &[String]) -> String {
-    let quoted: Vec<String> = fields
+    headers.extend(CLASSES.iter().map(|c| tr.term("ui.class", c)));
+    headers.push(tr.t("ui.portfolio.provision"));
+    let rows = report
+        .lines
         .iter()
-        .map(|f| {
-            if f.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", f.replace('"', "\"\""))
-            } else {
-                f.clone()
-            }
+        .map(|l| {
+            let mut row = vec![
+                Cell::Text(l.outlet_code.clone()),
+                Cell::Text(l.product_code.clone()),
+                Cell::Text(l.currency.clone()),
+                count(l.loans_active),
+                amount(l.principal_outstanding),
+                amount(l.principal_overdue),
+                amount(l.par30),
+                amount(l.par90),
+            ];
+            row.extend(l.by_class.iter().map(|m| amount(*m)));
+            row.push(amount(l.provision));
+            row
         })
         .collect();
-    format!("{}\r\n", quoted.join(","))
+    Table {
+        file_stem: format!("portfolio-{}", report.as_of),
+        headers,
+        rows,
+    }
 }
 
 #[cfg(test)]
@@ -356,7 +355,7 @@ mod tests {
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
             lines: vec![line("North, \"1\"", 123_456, 0, [123_456, 0, 0, 0, 0])],
         };
-        let text = csv_text(Tr { locale: Locale::En }, &report);
+        let text = crate::ui::export::csv_text(&table(Tr { locale: Locale::En }, &report));
         let row = text.lines().nth(1).unwrap();
         assert!(
             row.starts_with("\"North, \"\"1\"\"\",AGRI,CNY,2,1234.56,"),

@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use credgrid_app::{ADMIN_USER_ID, Actor};
+use credgrid_app::{ADMIN_USER_ID, Actor, AppError};
 use credgrid_core::i18n::Locale;
 
 /// The cookie holding the acting user's id.
@@ -63,14 +63,21 @@ pub(crate) async fn login_page(ctx: Ctx, State(state): State<UiState>) -> Respon
 
 pub(crate) async fn login(ctx: Ctx, State(state): State<UiState>, body: String) -> Response {
     let form = FormData::parse(&body);
-    let user_id = match form.id(ctx.tr, "user_id") {
+    let known = known_users(&ctx, &state).await;
+    let chosen = form.id(ctx.tr, "user_id").and_then(|id| {
+        if known.iter().any(|(known_id, _, _)| *known_id == id) {
+            Ok(id)
+        } else {
+            Err(AppError::invalid("user_id", ctx.tr.t("ui.reason.unknown_user")))
+        }
+    });
+    let user_id = match chosen {
         Ok(id) => id,
         Err(error) => {
+            let notice = Notice::of_error(ctx.tr, &error);
             let page = LoginPage {
-                c: ctx
-                    .chrome("login", None)
-                    .with_notice(Some(Notice::of_error(ctx.tr, &error))),
-                known: known_users(&ctx, &state).await,
+                c: ctx.chrome("login", None).with_notice(Some(notice)),
+                known,
             };
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }

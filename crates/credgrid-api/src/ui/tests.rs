@@ -164,6 +164,16 @@ async fn pages_ask_who_is_acting_first() {
         chosen.set_cookie
     );
     assert!(chosen.set_cookie.contains("HttpOnly"));
+    let stranger = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("user_id=999"))
+        .unwrap();
+    let refused = send(&app, stranger).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.set_cookie.is_empty(),
+        "no cookie for a user who does not exist"
+    );
 }
 
 #[tokio::test]

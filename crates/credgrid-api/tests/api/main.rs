@@ -3,8 +3,10 @@
 //! One test binary (modules below) so the crate links once.
 
 mod bad_input;
+mod exports;
 mod helpers;
 mod idempotency;
 mod routes;
 mod sessions;
 mod tour;
+mod xlsx_read;

@@ -1,4 +1,4 @@
-//! `credgrid export journal`: the books as hledger/ledger, beancount or CSV text.
+//! `credgrid export journal`: the books as hledger/ledger, beancount or CSV text, or an XLSX spreadsheet.
 
 use super::{Failure, Outcome, app_failure, open_institution};
 use credgrid_api::report_doc;
@@ -15,9 +15,12 @@ pub(crate) struct Args {
 enum What {
     /// Every journal entry, oldest first.
     Journal {
-        /// ledger (hledger / ledger-cli), beancount or csv.
+        /// ledger (hledger / ledger-cli), beancount, csv or xlsx (xlsx needs --output).
         #[arg(long, default_value = "ledger")]
         format: String,
+        /// Write the export to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
     },
 }
 
@@ -25,18 +28,30 @@ enum What {
 const PAGE_ENTRIES: u32 = 5_000;
 
 pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
-    let What::Journal { format } = args.what;
-    let format = report_doc::JournalFormat::parse(&format).ok_or_else(|| {
+    let What::Journal { format, output } = args.what;
+    let invalid_format = || {
         Failure::Usage(t(
             locale,
             "error.field_invalid",
             &[
                 ("field", "--format"),
-                ("reason", &t(locale, "export.format_choices", &[])),
+                ("reason", &t(locale, "export.format_options", &[])),
             ],
         ))
-    })?;
+    };
+    if format == "xlsx" {
+        let path = output.ok_or_else(|| Failure::Usage(t(locale, "report.xlsx_needs_output", &[])))?;
+        let institution = open_institution(db)?;
+        return write_journal_xlsx(&institution, &path, locale);
+    }
+    let format = report_doc::JournalFormat::parse(&format).ok_or_else(invalid_format)?;
     let institution = open_institution(db)?;
+    if let Some(path) = output {
+        let file =
+            std::fs::File::create(&path).map_err(|e| super::report::output_failure(&path, &e, locale))?;
+        let mut out = std::io::BufWriter::new(file);
+        return write_journal(&institution, format, &mut out, locale);
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match write_journal(&institution, format, &mut out, locale) {
@@ -48,6 +63,31 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
         }
         other => other,
     }
+}
+
+/// The whole journal as one spreadsheet, one row per line (at most Excel's
+/// 1 048 575 rows: a larger journal is refused with the spreadsheet's error).
+fn write_journal_xlsx(
+    institution: &credgrid_app::Institution,
+    path: &std::path::Path,
+    locale: Locale,
+) -> Outcome {
+    let mut entries = Vec::new();
+    loop {
+        let after_id = entries
+            .last()
+            .map_or(0, |e: &credgrid_app::JournalEntryView| e.id);
+        let page = institution
+            .journal(after_id, PAGE_ENTRIES)
+            .map_err(|e| app_failure(e, locale))?;
+        let full = page.len() == PAGE_ENTRIES as usize;
+        entries.extend(page);
+        if !full {
+            break;
+        }
+    }
+    let bytes = report_doc::journal_xlsx(&entries).map_err(|e| Failure::Internal(e.into()))?;
+    super::report::write_output(path, &bytes, locale)
 }
 
 /// Writes every entry, page by page; an output error ends the export.

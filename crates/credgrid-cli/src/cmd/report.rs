@@ -1,4 +1,4 @@
-//! `credgrid report`: trial balance and portfolio, as a table, JSON or CSV.
+//! `credgrid report`: trial balance, portfolio and statements, as a table, JSON, CSV or XLSX.
 
 use super::{Failure, Outcome, app_failure, open_institution, parse_date};
 use credgrid_api::report_doc;
@@ -24,9 +24,12 @@ enum Report {
 
 #[derive(clap::Args)]
 struct PeriodOptions {
-    /// table, json or csv.
+    /// table, json, csv or xlsx (xlsx needs --output).
     #[arg(long, default_value = "table")]
     format: String,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    output: Option<std::path::PathBuf>,
     /// First business date of the period (default: 1 January of `--to`'s year).
     #[arg(long)]
     from: Option<String>,
@@ -40,9 +43,12 @@ struct PeriodOptions {
 
 #[derive(clap::Args)]
 struct Options {
-    /// table, json or csv.
+    /// table, json, csv or xlsx (xlsx needs --output).
     #[arg(long, default_value = "table")]
     format: String,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    output: Option<std::path::PathBuf>,
     /// As of this business date (default: the last closed one).
     #[arg(long)]
     date: Option<String>,
@@ -56,6 +62,64 @@ enum Format {
     Table,
     Json,
     Csv,
+    Xlsx,
+}
+
+/// A rendered report: text for a terminal or a file, or spreadsheet bytes.
+enum Rendered {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// The rendered report, or the spreadsheet's failure.
+fn rendered<T: ?Sized>(
+    format: Format,
+    report: &T,
+    locale: Locale,
+    table: fn(&T, Locale) -> String,
+    json: fn(&T) -> String,
+    csv: fn(&T) -> String,
+    xlsx: fn(&T) -> Result<Vec<u8>, credgrid_api::xlsx::XlsxError>,
+) -> Result<Rendered, Failure> {
+    Ok(match format {
+        Format::Table => Rendered::Text(table(report, locale)),
+        Format::Json => Rendered::Text(json(report)),
+        Format::Csv => Rendered::Text(csv(report)),
+        Format::Xlsx => Rendered::Bytes(xlsx(report).map_err(|e| Failure::Internal(e.into()))?),
+    })
+}
+
+/// Refuses `--format xlsx` without `--output` before any work is done.
+fn check_output(format: Format, output: Option<&std::path::Path>, locale: Locale) -> Outcome {
+    if matches!(format, Format::Xlsx) && output.is_none() {
+        return Err(Failure::Usage(t(locale, "report.xlsx_needs_output", &[])));
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to the `--output` file; a path that cannot be written names `--output`.
+pub(super) fn write_output(path: &std::path::Path, bytes: &[u8], locale: Locale) -> Outcome {
+    std::fs::write(path, bytes).map_err(|e| output_failure(path, &e, locale))
+}
+
+/// `--output: <path>: <why>` (exit 2).
+pub(super) fn output_failure(path: &std::path::Path, e: &std::io::Error, locale: Locale) -> Failure {
+    let reason = format!("{}: {e}", path.display());
+    Failure::Usage(t(
+        locale,
+        "error.field_invalid",
+        &[("field", "--output"), ("reason", &reason)],
+    ))
+}
+
+/// Prints text on standard output, or writes the report to `--output`.
+fn deliver(report: Rendered, output: Option<&std::path::Path>, locale: Locale) -> Outcome {
+    match (report, output) {
+        (Rendered::Text(text), None) => super::emit(text.trim_end_matches('\n')),
+        (Rendered::Text(text), Some(path)) => write_output(path, text.as_bytes(), locale),
+        (Rendered::Bytes(bytes), Some(path)) => write_output(path, &bytes, locale),
+        (Rendered::Bytes(_), None) => Err(Failure::Usage(t(locale, "report.xlsx_needs_output", &[]))),
+    }
 }
 
 fn parse_format(text: &str, locale: Locale) -> Result<Format, Failure> {
@@ -63,12 +127,13 @@ fn parse_format(text: &str, locale: Locale) -> Result<Format, Failure> {
         "table" => Ok(Format::Table),
         "json" => Ok(Format::Json),
         "csv" => Ok(Format::Csv),
+        "xlsx" => Ok(Format::Xlsx),
         _ => Err(Failure::Usage(t(
             locale,
             "error.field_invalid",
             &[
                 ("field", "--format"),
-                ("reason", &t(locale, "report.format_choices", &[])),
+                ("reason", &t(locale, "report.format_options", &[])),
             ],
         ))),
     }
@@ -82,56 +147,108 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
         Report::IncomeStatement(o) => return income_statement(o, db, locale),
     };
     let format = parse_format(&options.format, locale)?;
-    let date = options.date.as_deref().map(|s| parse_date("--date", s, locale)).transpose()?;
+    let output = options.output.as_deref();
+    check_output(format, output, locale)?;
+    let date = options
+        .date
+        .as_deref()
+        .map(|s| parse_date("--date", s, locale))
+        .transpose()?;
     let institution = open_institution(db)?;
     let as_of = match date {
         Some(d) => d,
         None => institution.business_date().map_err(|e| app_failure(e, locale))?,
     };
-    let text = match which {
+    let report = match which {
         0 => {
-            let tb = institution.trial_balance(as_of, options.node).map_err(|e| app_failure(e, locale))?;
-            match format {
-                Format::Table => report_doc::trial_balance_table(&tb, locale),
-                Format::Json => report_doc::trial_balance_json(&tb),
-                Format::Csv => report_doc::trial_balance_csv(&tb),
-            }
+            let tb = institution
+                .trial_balance(as_of, options.node)
+                .map_err(|e| app_failure(e, locale))?;
+            use report_doc::{
+                trial_balance_csv, trial_balance_json, trial_balance_table, trial_balance_xlsx,
+            };
+            rendered(
+                format,
+                &tb,
+                locale,
+                trial_balance_table,
+                trial_balance_json,
+                trial_balance_csv,
+                trial_balance_xlsx,
+            )?
         }
         1 => {
-            let report = institution.portfolio(options.node).map_err(|e| app_failure(e, locale))?;
-            match format {
-                Format::Table => report_doc::portfolio_table(&report, locale),
-                Format::Json => report_doc::portfolio_json(&report),
-                Format::Csv => report_doc::portfolio_csv(&report),
-            }
+            let report = institution
+                .portfolio(options.node)
+                .map_err(|e| app_failure(e, locale))?;
+            use report_doc::{portfolio_csv, portfolio_json, portfolio_table, portfolio_xlsx};
+            rendered(
+                format,
+                &report,
+                locale,
+                portfolio_table,
+                portfolio_json,
+                portfolio_csv,
+                portfolio_xlsx,
+            )?
         }
         _ => {
-            let sheets = institution.balance_sheet(as_of, options.node).map_err(|e| app_failure(e, locale))?;
-            match format {
-                Format::Table => report_doc::balance_sheet_table(&sheets, locale),
-                Format::Json => report_doc::balance_sheet_json(&sheets),
-                Format::Csv => report_doc::balance_sheet_csv(&sheets),
-            }
+            let sheets = institution
+                .balance_sheet(as_of, options.node)
+                .map_err(|e| app_failure(e, locale))?;
+            use report_doc::{
+                balance_sheet_csv, balance_sheet_json, balance_sheet_table, balance_sheet_xlsx,
+            };
+            let sheets = sheets.as_slice();
+            rendered(
+                format,
+                sheets,
+                locale,
+                balance_sheet_table,
+                balance_sheet_json,
+                balance_sheet_csv,
+                balance_sheet_xlsx,
+            )?
         }
     };
-    super::emit(text.trim_end_matches('\n'))
+    deliver(report, output, locale)
 }
 
 fn income_statement(o: &PeriodOptions, db: &std::path::Path, locale: Locale) -> Outcome {
     let format = parse_format(&o.format, locale)?;
-    let to = o.to.as_deref().map(|s| parse_date("--to", s, locale)).transpose()?;
-    let from = o.from.as_deref().map(|s| parse_date("--from", s, locale)).transpose()?;
+    let output = o.output.as_deref();
+    check_output(format, output, locale)?;
+    let to =
+        o.to.as_deref()
+            .map(|s| parse_date("--to", s, locale))
+            .transpose()?;
+    let from = o
+        .from
+        .as_deref()
+        .map(|s| parse_date("--from", s, locale))
+        .transpose()?;
     let institution = open_institution(db)?;
     let to = match to {
         Some(d) => d,
         None => institution.business_date().map_err(|e| app_failure(e, locale))?,
     };
-    let from = from.unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to));
-    let statements = institution.income_statement(from, to, o.node).map_err(|e| app_failure(e, locale))?;
-    let text = match format {
-        Format::Table => report_doc::income_statement_table(&statements, locale),
-        Format::Json => report_doc::income_statement_json(&statements),
-        Format::Csv => report_doc::income_statement_csv(&statements),
+    let from = from
+        .unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to));
+    let statements = institution
+        .income_statement(from, to, o.node)
+        .map_err(|e| app_failure(e, locale))?;
+    use report_doc::{
+        income_statement_csv, income_statement_json, income_statement_table, income_statement_xlsx,
     };
-    super::emit(text.trim_end_matches('\n'))
+    let statements = statements.as_slice();
+    let report = rendered(
+        format,
+        statements,
+        locale,
+        income_statement_table,
+        income_statement_json,
+        income_statement_csv,
+        income_statement_xlsx,
+    )?;
+    deliver(report, output, locale)
 }

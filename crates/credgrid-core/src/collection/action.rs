@@ -23,6 +23,8 @@ pub const NOTES_CHARS_MAX: usize = 2_000;
 pub const CONTACT_VALUE_CHARS_MAX: usize = 300;
 /// The most new contacts one action may record.
 pub const NEW_CONTACTS_MAX: usize = 20;
+/// The most contacts one debtor's book may hold, corrected ones included.
+pub const CONTACTS_MAX: usize = 200;
 
 /// How a collector reaches the debtor (or hands the loan over).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -124,6 +126,17 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome.
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Reached,
+        Outcome::NoAnswer,
+        Outcome::WrongContact,
+        Outcome::Refused,
+        Outcome::Promised,
+        Outcome::Sent,
+        Outcome::HandedOver,
+    ];
+
     /// The stable code (`no_answer`, …).
     pub fn code(self) -> &'static str {
         match self {
@@ -135,6 +148,11 @@ impl Outcome {
             Outcome::Sent => "sent",
             Outcome::HandedOver => "handed_over",
         }
+    }
+
+    /// The translation key (`collection.outcome.no_answer`).
+    pub fn key(self) -> String {
+        format!("collection.outcome.{}", self.code())
     }
 }
 
@@ -151,6 +169,39 @@ pub enum ContactRelation {
     VillageCadre,
 }
 
+impl ContactRelation {
+    /// Every relation.
+    pub const ALL: [ContactRelation; 8] = [
+        ContactRelation::Borrower,
+        ContactRelation::Spouse,
+        ContactRelation::Relative,
+        ContactRelation::Guarantor,
+        ContactRelation::GroupMember,
+        ContactRelation::Employer,
+        ContactRelation::Neighbour,
+        ContactRelation::VillageCadre,
+    ];
+
+    /// The stable code (`group_member`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            ContactRelation::Borrower => "borrower",
+            ContactRelation::Spouse => "spouse",
+            ContactRelation::Relative => "relative",
+            ContactRelation::Guarantor => "guarantor",
+            ContactRelation::GroupMember => "group_member",
+            ContactRelation::Employer => "employer",
+            ContactRelation::Neighbour => "neighbour",
+            ContactRelation::VillageCadre => "village_cadre",
+        }
+    }
+
+    /// The translation key (`collection.relation.spouse`).
+    pub fn key(self) -> String {
+        format!("collection.relation.{}", self.code())
+    }
+}
+
 /// The kind of a contact detail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ContactKind {
@@ -158,6 +209,31 @@ pub enum ContactKind {
     Landline,
     HomeAddress,
     WorkAddress,
+}
+
+impl ContactKind {
+    /// Every kind.
+    pub const ALL: [ContactKind; 4] = [
+        ContactKind::Mobile,
+        ContactKind::Landline,
+        ContactKind::HomeAddress,
+        ContactKind::WorkAddress,
+    ];
+
+    /// The stable code (`home_address`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            ContactKind::Mobile => "mobile",
+            ContactKind::Landline => "landline",
+            ContactKind::HomeAddress => "home_address",
+            ContactKind::WorkAddress => "work_address",
+        }
+    }
+
+    /// The translation key (`collection.contact_kind.mobile`).
+    pub fn key(self) -> String {
+        format!("collection.contact_kind.{}", self.code())
+    }
 }
 
 /// A contact detail of a debtor: a phone or an address of the borrower or of
@@ -200,6 +276,8 @@ pub enum ActionError {
     PromiseOutcomeMismatch,
     #[error("an action records at most {max} new contacts")]
     TooManyContacts { max: usize },
+    #[error("a debtor's contact book holds at most {max} contacts")]
+    ContactBookFull { max: usize },
 }
 
 impl Contact {
@@ -238,6 +316,9 @@ impl ContactBook {
     /// Registers a new contact, or a correction when `contact.corrects` is set.
     pub fn register(&mut self, contact: Contact) -> Result<(), ActionError> {
         contact.validate()?;
+        if self.contacts.len() >= CONTACTS_MAX {
+            return Err(ActionError::ContactBookFull { max: CONTACTS_MAX });
+        }
         if self.get(contact.id).is_some() {
             return Err(ActionError::DuplicateContact(contact.id));
         }
@@ -297,8 +378,8 @@ pub struct Action {
     pub promise: Option<PromiseToPay>,
     /// New or corrected contacts learnt during the action.
     pub new_contacts: Vec<Contact>,
-    /// The template of a written message.
-    pub template: Option<&'static str>,
+    /// The template id of a written message.
+    pub template: Option<String>,
 }
 
 impl Action {
@@ -342,4 +423,36 @@ pub fn contacts_on_day<'a>(actions: impl IntoIterator<Item = &'a Action>, day: N
         .filter(|a| a.channel.is_debtor_contact() && a.at.date() == day)
         .count();
     u32::try_from(count).unwrap_or(u32::MAX)
+}
+
+/// What the history of a loan's actions says about the debtor, for
+/// [`super::strategy::SegmentInput`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HistorySummary {
+    /// Actions whose outcome was an explicit refusal to pay.
+    pub refusals: u32,
+    /// Debtor contacts since the debtor was last reached (no answer or a
+    /// wrong contact), oldest first.
+    pub failed_attempts: u32,
+}
+
+/// Summarises `actions` (in any order) for the segment.
+pub fn summarise(actions: &[Action]) -> HistorySummary {
+    let mut ordered: Vec<&Action> = actions.iter().collect();
+    ordered.sort_by_key(|a| a.at);
+    let mut summary = HistorySummary::default();
+    for action in ordered {
+        match action.outcome {
+            Outcome::Refused => {
+                summary.refusals = summary.refusals.saturating_add(1);
+                summary.failed_attempts = 0;
+            }
+            Outcome::NoAnswer | Outcome::WrongContact if action.channel.is_debtor_contact() => {
+                summary.failed_attempts = summary.failed_attempts.saturating_add(1);
+            }
+            Outcome::Reached | Outcome::Promised => summary.failed_attempts = 0,
+            _ => {}
+        }
+    }
+    summary
 }

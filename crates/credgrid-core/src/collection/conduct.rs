@@ -1,7 +1,8 @@
 //! Conduct rules for collection (R-COL-3): allowed contact hours, a daily
 //! contact limit per debtor, registered contacts only and templates only for
 //! written messages. A refused attempt names its rule; a supervisor may
-//! override the first three, and the override is returned as a record to log.
+//! override the hours and the daily limit, and the override is returned as a
+//! record to log.
 //!
 //! The documents ask collectors to stay polite and never to bother the people
 //! around the debtor ("牢记礼貌对待客户", "尽量维护和保全客户面子"); the rules make
@@ -41,10 +42,12 @@ impl ConductRule {
         }
     }
 
-    /// Whether a supervisor may override the rule. Free text in a written
-    /// message is never allowed: politeness is guaranteed by the templates.
+    /// Whether a supervisor may override the rule: hours and the daily limit
+    /// only. Free text in a written message is never allowed (politeness is
+    /// guaranteed by the templates), and an unregistered contact is never
+    /// used: a contact learnt on the way is registered first (R-COL-3).
     pub fn is_overridable(self) -> bool {
-        !matches!(self, ConductRule::TemplatesOnly)
+        matches!(self, ConductRule::ContactHours | ConductRule::DailyContactLimit)
     }
 }
 
@@ -213,8 +216,8 @@ pub struct ContactAttempt<'a> {
     pub book: &'a ContactBook,
     /// The message of a written channel.
     pub body: Option<&'a MessageBody>,
-    /// Debtor contacts already made on this local day (see
-    /// [`super::action::contacts_on_day`]).
+    /// Debtor contacts already made on this local day, over all the
+    /// debtor's loans (see [`super::action::contacts_on_day`]).
     pub contacts_today: u32,
 }
 

@@ -199,6 +199,14 @@ pub enum WarningKind {
 }
 
 impl WarningKind {
+    /// Every kind of signal.
+    pub const ALL: [WarningKind; 4] = [
+        WarningKind::FirstMissedInstallment,
+        WarningKind::DepositFall,
+        WarningKind::GridNews,
+        WarningKind::FundsDiverted,
+    ];
+
     /// The stable code (`first_missed_installment`, …).
     pub fn code(self) -> &'static str {
         match self {

@@ -9,6 +9,7 @@
 //! feed the priority ([`super::priority::PriorityInput::broken_promises`]).
 
 use super::LoanId;
+use super::action::Action;
 use crate::money::{Money, MoneyError};
 use chrono::NaiveDate;
 
@@ -21,6 +22,18 @@ pub struct Promise {
     pub made_on: NaiveDate,
     /// The date by which the amount is promised.
     pub due_on: NaiveDate,
+}
+
+impl Promise {
+    /// The promise an action recorded, if any (made on the action's local date).
+    pub fn from_action(action: &Action) -> Option<Promise> {
+        action.promise.map(|p| Promise {
+            loan_id: action.loan_id,
+            amount: p.amount,
+            made_on: action.at.date(),
+            due_on: p.date,
+        })
+    }
 }
 
 /// A repayment received on the loan.
@@ -39,6 +52,9 @@ pub enum PromiseStatus {
 }
 
 impl PromiseStatus {
+    /// Every status.
+    pub const ALL: [PromiseStatus; 3] = [PromiseStatus::Pending, PromiseStatus::Kept, PromiseStatus::Broken];
+
     /// The stable code (`pending`, `kept`, `broken`).
     pub fn code(self) -> &'static str {
         match self {
@@ -46,6 +62,11 @@ impl PromiseStatus {
             PromiseStatus::Kept => "kept",
             PromiseStatus::Broken => "broken",
         }
+    }
+
+    /// The translation key (`collection.promise.kept`).
+    pub fn key(self) -> String {
+        format!("collection.promise.{}", self.code())
     }
 }
 

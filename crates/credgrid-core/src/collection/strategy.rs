@@ -33,6 +33,14 @@ pub enum Segment {
 }
 
 impl Segment {
+    /// Every segment.
+    pub const ALL: [Segment; 4] = [
+        Segment::WillingAndAble,
+        Segment::WillingButUnable,
+        Segment::Unwilling,
+        Segment::Unreachable,
+    ];
+
     /// The stable code (`willing_but_unable`, …).
     pub fn code(self) -> &'static str {
         match self {

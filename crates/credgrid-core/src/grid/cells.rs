@@ -159,6 +159,7 @@ pub enum GridError {
     DuplicateHouseholdInSplit { household: HouseholdId },
     #[error("{cell} cannot be merged into itself")]
     MergeIntoItself { cell: CellId },
+    /// A merge or a split across outlets (every customer belongs to one outlet).
     #[error("{absorbed} and {into} belong to different outlets")]
     DifferentOutlets { absorbed: CellId, into: CellId },
     #[error("{cell} still holds {households} households")]
@@ -342,40 +343,6 @@ impl GridHistory {
                 households,
             } => self.check_split(*from, new_cell, households),
             GridEvent::MergeCells { absorbed, into } => self.check_merge(*absorbed, *into),
-            GridEvent::ChangeFullTimeWorker { cell, worker } => {
-                let state = self.open_cell(*cell)?;
-                let worker = worker.ok_or(GridError::CellWithoutFullTimeWorker { cell: *cell })?;
-                if state.snapshot.part_time.contains(&worker) {
-                    return Err(GridError::FullTimeWorkerAlsoPartTime { cell: *cell, worker });
-                }
-                Ok(())
-            }
-            GridEvent::AddPartTimeWorker { cell, worker } => {
-                let state = self.open_cell(*cell)?;
-                if state.snapshot.full_time == *worker {
-                    return Err(GridError::FullTimeWorkerAlsoPartTime {
-                        cell: *cell,
-                        worker: *worker,
-                    });
-                }
-                if state.snapshot.part_time.contains(worker) {
-                    return Err(GridError::PartTimeWorkerAlreadyInCell {
-                        cell: *cell,
-                        worker: *worker,
-                    });
-                }
-                Ok(())
-            }
-            GridEvent::RemovePartTimeWorker { cell, worker } => {
-                let state = self.open_cell(*cell)?;
-                if !state.snapshot.part_time.contains(worker) {
-                    return Err(GridError::PartTimeWorkerNotInCell {
-                        cell: *cell,
-                        worker: *worker,
-                    });
-                }
-                Ok(())
-            }
             GridEvent::CloseCell { cell } => {
                 let state = self.open_cell(*cell)?;
                 if !state.households.is_empty() {
@@ -387,7 +354,39 @@ impl GridHistory {
                 }
                 Ok(())
             }
+            GridEvent::ChangeFullTimeWorker { .. }
+            | GridEvent::AddPartTimeWorker { .. }
+            | GridEvent::RemovePartTimeWorker { .. } => self.check_workers(event),
         }
+    }
+
+    fn check_workers(&self, event: &GridEvent) -> Result<(), GridError> {
+        match *event {
+            GridEvent::ChangeFullTimeWorker { cell, worker } => {
+                let state = self.open_cell(cell)?;
+                let worker = worker.ok_or(GridError::CellWithoutFullTimeWorker { cell })?;
+                if state.snapshot.part_time.contains(&worker) {
+                    return Err(GridError::FullTimeWorkerAlsoPartTime { cell, worker });
+                }
+            }
+            GridEvent::AddPartTimeWorker { cell, worker } => {
+                let state = self.open_cell(cell)?;
+                if state.snapshot.full_time == worker {
+                    return Err(GridError::FullTimeWorkerAlsoPartTime { cell, worker });
+                }
+                if state.snapshot.part_time.contains(&worker) {
+                    return Err(GridError::PartTimeWorkerAlreadyInCell { cell, worker });
+                }
+            }
+            GridEvent::RemovePartTimeWorker { cell, worker } => {
+                let state = self.open_cell(cell)?;
+                if !state.snapshot.part_time.contains(&worker) {
+                    return Err(GridError::PartTimeWorkerNotInCell { cell, worker });
+                }
+            }
+            _ => unreachable!("check_workers is called for worker events only"),
+        }
+        Ok(())
     }
 
     fn check_new_cell(&self, spec: &CellSpec) -> Result<(), GridError> {
@@ -424,6 +423,12 @@ impl GridHistory {
     ) -> Result<(), GridError> {
         let source = self.open_cell(from)?;
         self.check_new_cell(new_cell)?;
+        if new_cell.outlet != source.snapshot.outlet {
+            return Err(GridError::DifferentOutlets {
+                absorbed: from,
+                into: new_cell.id,
+            });
+        }
         if households.is_empty() {
             return Err(GridError::EmptySplit { cell: from });
         }

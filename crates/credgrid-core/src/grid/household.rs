@@ -23,6 +23,32 @@ pub enum Relation {
     Other,
 }
 
+impl Relation {
+    pub const ALL: [Relation; 5] = [
+        Relation::Head,
+        Relation::Spouse,
+        Relation::Child,
+        Relation::Parent,
+        Relation::Other,
+    ];
+
+    /// The stable name, also the translation key suffix.
+    pub fn name(self) -> &'static str {
+        match self {
+            Relation::Head => "head",
+            Relation::Spouse => "spouse",
+            Relation::Child => "child",
+            Relation::Parent => "parent",
+            Relation::Other => "other",
+        }
+    }
+
+    /// The translation key (`grid.relation.head`).
+    pub fn key(self) -> String {
+        format!("grid.relation.{}", self.name())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
     pub name: String,
@@ -40,6 +66,34 @@ pub enum LandKind {
     Pond,
     Homestead,
     Other,
+}
+
+impl LandKind {
+    pub const ALL: [LandKind; 6] = [
+        LandKind::Farmland,
+        LandKind::Orchard,
+        LandKind::Forest,
+        LandKind::Pond,
+        LandKind::Homestead,
+        LandKind::Other,
+    ];
+
+    /// The stable name, also the translation key suffix.
+    pub fn name(self) -> &'static str {
+        match self {
+            LandKind::Farmland => "farmland",
+            LandKind::Orchard => "orchard",
+            LandKind::Forest => "forest",
+            LandKind::Pond => "pond",
+            LandKind::Homestead => "homestead",
+            LandKind::Other => "other",
+        }
+    }
+
+    /// The translation key (`grid.land.farmland`).
+    pub fn key(self) -> String {
+        format!("grid.land.{}", self.name())
+    }
 }
 
 /// A plot, in hundredths of a mu (1 mu ≈ 666.7 m²) so that no float is needed.
@@ -61,6 +115,34 @@ pub enum LivestockKind {
     Other,
 }
 
+impl LivestockKind {
+    pub const ALL: [LivestockKind; 6] = [
+        LivestockKind::Pig,
+        LivestockKind::Cattle,
+        LivestockKind::Sheep,
+        LivestockKind::Poultry,
+        LivestockKind::Fish,
+        LivestockKind::Other,
+    ];
+
+    /// The stable name, also the translation key suffix.
+    pub fn name(self) -> &'static str {
+        match self {
+            LivestockKind::Pig => "pig",
+            LivestockKind::Cattle => "cattle",
+            LivestockKind::Sheep => "sheep",
+            LivestockKind::Poultry => "poultry",
+            LivestockKind::Fish => "fish",
+            LivestockKind::Other => "other",
+        }
+    }
+
+    /// The translation key (`grid.livestock.pig`).
+    pub fn key(self) -> String {
+        format!("grid.livestock.{}", self.name())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Livestock {
     pub kind: LivestockKind,
@@ -75,6 +157,34 @@ pub enum IncomeKind {
     Business,
     Transfers,
     Other,
+}
+
+impl IncomeKind {
+    pub const ALL: [IncomeKind; 6] = [
+        IncomeKind::Crops,
+        IncomeKind::Livestock,
+        IncomeKind::Wages,
+        IncomeKind::Business,
+        IncomeKind::Transfers,
+        IncomeKind::Other,
+    ];
+
+    /// The stable name, also the translation key suffix.
+    pub fn name(self) -> &'static str {
+        match self {
+            IncomeKind::Crops => "crops",
+            IncomeKind::Livestock => "livestock",
+            IncomeKind::Wages => "wages",
+            IncomeKind::Business => "business",
+            IncomeKind::Transfers => "transfers",
+            IncomeKind::Other => "other",
+        }
+    }
+
+    /// The translation key (`grid.income.crops`).
+    pub fn key(self) -> String {
+        format!("grid.income.{}", self.name())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -260,6 +370,22 @@ pub enum HouseholdError {
     CurrencyMismatch,
     #[error("the amount is too large to represent")]
     Overflow,
+}
+
+impl HouseholdError {
+    /// The stable code (`household-negative-amount`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            HouseholdError::NegativeAmount { .. } => "household-negative-amount",
+            HouseholdError::CurrencyMismatch => "household-currency-mismatch",
+            HouseholdError::Overflow => "household-overflow",
+        }
+    }
+
+    /// The translation key (`grid.refusal.household-negative-amount`).
+    pub fn key(&self) -> String {
+        format!("grid.refusal.{}", self.code())
+    }
 }
 
 impl From<MoneyError> for HouseholdError {

@@ -7,6 +7,6 @@ pub mod scorecard;
 
 pub use publication::{Notice, NoticeEntry, NoticeStatus, Objection, PublicationError, Resolution};
 pub use scorecard::{
-    Bin, Contribution, Factor, FactorRule, Grade, GradeRule, Rating, ScoreError, ScoreInputs, Scorecard,
-    ScorecardError,
+    Bin, Contribution, Factor, FactorRule, Grade, GradeRule, OutsideFacts, Rating, ScoreError, ScoreInputs,
+    Scorecard, ScorecardError,
 };

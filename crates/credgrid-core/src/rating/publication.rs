@@ -9,7 +9,7 @@
 //! objections waits until all are resolved and takes effect on the later of
 //! `published_on + N` and the date of its last resolution.
 
-use super::scorecard::Grade;
+use super::scorecard::{Grade, Scorecard};
 use crate::authz::UserId;
 use crate::grid::HouseholdId;
 use crate::money::Money;
@@ -102,6 +102,8 @@ pub enum PublicationError {
     ResolutionBeforeObjection { raised_on: NaiveDate },
     #[error("the date is out of range")]
     DateOutOfRange,
+    #[error("the line of {household} does not fit its grade's pure-credit range")]
+    LineOutsideGrade { household: HouseholdId },
 }
 
 impl PublicationError {
@@ -120,6 +122,7 @@ impl PublicationError {
             PublicationError::RaterCannotResolve => "rating-rater-cannot-resolve",
             PublicationError::ResolutionBeforeObjection { .. } => "rating-resolution-before-objection",
             PublicationError::DateOutOfRange => "rating-date-out-of-range",
+            PublicationError::LineOutsideGrade { .. } => "rating-line-outside-grade",
         }
     }
 
@@ -300,6 +303,26 @@ impl Notice {
             on,
             reason: reason.to_string(),
         });
+        Ok(())
+    }
+
+    /// Checks every published entry and every `Changed` resolution against
+    /// the pure-credit ranges of `scorecard` (R-RATE-2): the first entry whose
+    /// line does not fit its grade is refused.
+    pub fn check_lines(&self, scorecard: &Scorecard) -> Result<(), PublicationError> {
+        let published = self.entries.iter().map(|e| (e.household, e.grade, e.line));
+        let changed = self
+            .objections
+            .iter()
+            .filter_map(|o| match o.settlement.as_ref()?.resolution {
+                Resolution::Changed { grade, line } => Some((o.household, grade, line)),
+                _ => None,
+            });
+        for (household, grade, line) in published.chain(changed) {
+            if !scorecard.line_fits_grade(grade, line) {
+                return Err(PublicationError::LineOutsideGrade { household });
+            }
+        }
         Ok(())
     }
 

@@ -8,6 +8,7 @@
 //! 0–10,000 centipoints (0.00–100.00 points) with no rounding anywhere, and
 //! the contributions add up exactly to the total.
 
+use crate::grid::household::{CompletenessRule, HouseholdError, HouseholdFile};
 use crate::i18n::{Locale, t};
 use crate::money::{Currency, Money};
 use chrono::{Months, NaiveDate};
@@ -159,6 +160,30 @@ pub enum ScorecardError {
     LineRangeInvalid { grade: Grade },
 }
 
+impl ScorecardError {
+    /// The stable code (`scorecard-weights-not-hundred`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ScorecardError::NoFactors => "scorecard-no-factors",
+            ScorecardError::DuplicateFactor { .. } => "scorecard-duplicate-factor",
+            ScorecardError::WeightsNotHundred { .. } => "scorecard-weights-not-hundred",
+            ScorecardError::NoBins { .. } => "scorecard-no-bins",
+            ScorecardError::BinInverted { .. } => "scorecard-bin-inverted",
+            ScorecardError::BinsNotContiguous { .. } => "scorecard-bins-not-contiguous",
+            ScorecardError::PointsOverMax { .. } => "scorecard-points-over-max",
+            ScorecardError::NotMonotone { .. } => "scorecard-not-monotone",
+            ScorecardError::GradesNotDescending { .. } => "scorecard-grades-not-descending",
+            ScorecardError::LowestGradeNotZero => "scorecard-lowest-grade-not-zero",
+            ScorecardError::LineRangeInvalid { .. } => "scorecard-line-range-invalid",
+        }
+    }
+
+    /// The translation key (`rating.refusal.scorecard-no-factors`).
+    pub fn key(&self) -> String {
+        format!("rating.refusal.{}", self.code())
+    }
+}
+
 /// Why a household could not be scored.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ScoreError {
@@ -202,6 +227,45 @@ impl ScoreInputs {
 
     pub fn get(&self, factor: Factor) -> Option<i64> {
         self.values.get(&factor).copied()
+    }
+}
+
+/// The facts a rating needs that are not in the household file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutsideFacts {
+    /// Worst days past due in the look-back, from the ledger (0 if never late or no history).
+    pub worst_days_past_due: u32,
+    /// Reputation in the village as assessed by the cell's grid workers (1–5).
+    pub village_reputation: u8,
+}
+
+impl ScoreInputs {
+    /// The inputs of every factor of [`Factor::ALL`] that can be measured
+    /// from `file` and `facts`. A part the file lacks leaves its factor
+    /// unset, so scoring refuses with [`ScoreError::MissingInput`] naming it.
+    pub fn from_file(
+        file: &HouseholdFile,
+        rule: &CompletenessRule,
+        currency: Currency,
+        facts: OutsideFacts,
+    ) -> Result<ScoreInputs, HouseholdError> {
+        let mut inputs = ScoreInputs::new()
+            .with(Factor::RepaymentHistory, i64::from(facts.worst_days_past_due))
+            .with(Factor::VillageReputation, i64::from(facts.village_reputation))
+            .with(
+                Factor::FileCompleteness,
+                i64::from(file.completeness(rule).percent),
+            );
+        if !file.members.is_empty() {
+            inputs = inputs.with(Factor::FamilySituation, i64::from(file.working_members()));
+        }
+        if let Some(years) = file.income_years_max() {
+            inputs = inputs.with(Factor::IncomeStability, i64::from(years));
+        }
+        if let Some(percent) = file.debt_to_assets_percent(currency)? {
+            inputs = inputs.with(Factor::DebtToAssets, i64::from(percent));
+        }
+        Ok(inputs)
     }
 }
 
@@ -340,6 +404,19 @@ impl Scorecard {
             .iter()
             .find(|g| total_centipoints >= g.min_centipoints)
             .expect("checked: the lowest grade starts at 0")
+    }
+
+    /// Whether `line` is what `grade` may be granted as pure credit: within
+    /// the grade's range, or no line at all. A grade without a range allows
+    /// only no line.
+    pub fn line_fits_grade(&self, grade: Grade, line: Option<Money>) -> bool {
+        let Some(line) = line else {
+            return true;
+        };
+        let range = self.grades.iter().find(|g| g.grade == grade).and_then(|g| g.line);
+        range.is_some_and(|(low, high)| {
+            line.currency() == low.currency() && low.minor() <= line.minor() && line.minor() <= high.minor()
+        })
     }
 
     /// The default scorecard (see docs/grid.md for where each number comes

@@ -1,0 +1,111 @@
+//! `Institution::repay_then`, the non-blocking repayment the HTTP API uses:
+//! it reads the amount in the loan's own currency inside the write job,
+//! answers exactly like `repay` (same idempotency), and a refused amount
+//! leaves nothing behind.
+
+use credgrid_app::*;
+use credgrid_core::{Currency, Money};
+use std::sync::mpsc;
+
+const ADMIN: Actor = Actor { user_id: 1 };
+
+fn institution(name: &str, loans: u64) -> Institution {
+    let dir = std::env::temp_dir().join(format!("credgrid-app-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
+    let inst = Institution::open(&dir.join("test.db"), today).unwrap();
+    let spec = PortfolioSpec {
+        loans,
+        seed: 7,
+        outlets: 2,
+    };
+    inst.generate_portfolio(ADMIN, spec, &|_, _| {}).unwrap();
+    inst
+}
+
+fn key(text: &str) -> Option<IdempotencyKey> {
+    Some(IdempotencyKey {
+        key: text.into(),
+        request_hash: "same-request".into(),
+    })
+}
+
+/// Runs `repay_then` and waits for its answer; also returns the currency
+/// the amount was asked in (`None` when it was never asked).
+fn repay_then(
+    inst: &Institution,
+    loan_id: i64,
+    minor: i64,
+    key_text: &str,
+) -> (Result<TransactionView, AppError>, Option<Currency>) {
+    let (asked_tx, asked) = mpsc::channel();
+    let (answer, answered) = mpsc::channel();
+    let repayment = move |currency: Currency| {
+        asked_tx.send(currency).unwrap();
+        if minor <= 0 {
+            return Err(AppError::invalid("amount", "must be greater than zero"));
+        }
+        Ok(Repayment {
+            amount: Money::from_minor(minor, currency),
+            value_date: None,
+            prepayment: None,
+        })
+    };
+    inst.repay_then(ADMIN, loan_id, repayment, key(key_text), move |r| {
+        answer.send(r).unwrap()
+    });
+    let result = answered.recv().expect("repay_then answers");
+    (result, asked.try_recv().ok())
+}
+
+#[test]
+fn repay_then_answers_in_the_loan_currency_and_like_repay_on_a_retry() {
+    let inst = institution("repay-then-retry", 3);
+    let (first, asked) = repay_then(&inst, 2, 150, "k-1");
+    let first = first.unwrap();
+    assert_eq!(asked, Some(Currency::CNY), "the generated portfolio lends in CNY");
+    assert_eq!((first.loan_id, first.kind.as_str()), (2, "repayment"));
+    assert_eq!(first.amount, Money::from_minor(150, Currency::CNY));
+    // A blocking retry with the same key answers the first transaction.
+    let retry = Repayment {
+        amount: Money::from_minor(150, Currency::CNY),
+        value_date: None,
+        prepayment: None,
+    };
+    let again = inst.repay(ADMIN, 2, retry, key("k-1")).unwrap();
+    assert_eq!(again.id, first.id);
+    let repayments: Vec<i64> = inst
+        .loan_transactions(2)
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.kind == "repayment")
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(repayments, vec![first.id]);
+    assert!(inst.check().unwrap().violations.is_empty());
+}
+
+#[test]
+fn repay_then_on_an_unknown_loan_is_not_found_before_the_amount_is_read() {
+    let inst = institution("repay-then-unknown", 1);
+    let (result, asked) = repay_then(&inst, 99, 150, "k-unknown");
+    assert!(matches!(result, Err(AppError::NotFound { .. })), "{result:?}");
+    assert_eq!(asked, None);
+}
+
+#[test]
+fn a_refused_amount_writes_nothing_and_keeps_the_key_free() {
+    let inst = institution("repay-then-refused", 1);
+    let before = inst.loan_transactions(1).unwrap().len();
+    let (refused, _) = repay_then(&inst, 1, 0, "k-refused");
+    assert!(
+        matches!(refused, Err(AppError::Invalid { ref field, .. }) if field == "amount"),
+        "{refused:?}"
+    );
+    assert_eq!(inst.loan_transactions(1).unwrap().len(), before);
+    // The key was not taken by the refused request.
+    let (accepted, _) = repay_then(&inst, 1, 100, "k-refused");
+    assert!(accepted.is_ok(), "{accepted:?}");
+    assert_eq!(inst.loan_transactions(1).unwrap().len(), before + 1);
+}
