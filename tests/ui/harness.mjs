@@ -34,6 +34,7 @@ export async function startServer({ loans = 20 } = {}) {
     encoding: 'utf8',
   });
   if (seeded.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
     throw new Error(`${bin} generate failed: ${seeded.error ?? ''} ${seeded.stderr ?? ''}`);
   }
   const child = spawn(bin, ['serve', '--db', db, '--addr', '127.0.0.1:0', '--quiet'], {
@@ -53,6 +54,10 @@ export async function startServer({ loans = 20 } = {}) {
       }
     });
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  }).catch((error) => {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   });
   return {
     base,

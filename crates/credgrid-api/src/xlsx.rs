@@ -157,7 +157,7 @@ fn write_cell(
                 .get(*digits as usize)
                 .ok_or(XlsxError::Digits { digits: *digits })?;
             let exact = amount_decimal(*minor, *digits).ok_or(XlsxError::Digits { digits: *digits })?;
-            let in_range = minor.unsigned_abs() <= 99_999_999_999_999_999;
+            let in_range = minor.unsigned_abs() <= EXACT_MAGNITUDE_MAX.unsigned_abs();
             match spreadsheet_number(exact).filter(|_| in_range) {
                 Some(value) => sheet.write_number_with_format(row, col, value, format)?,
                 None => sheet.write_string_with_format(row, col, exact.to_string(), &formats.right)?,

@@ -318,3 +318,36 @@ fn published_and_changed_lines_must_fit_their_grade() {
         assert_eq!(card.line_fits_grade(grade, line), fits, "{grade:?} {line:?}");
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// For any notice period, an objection is accepted exactly on the days
+        /// of the period, and no entry ever takes effect before the day after it.
+        #[test]
+        fn objections_follow_the_period_and_nothing_takes_effect_early(
+            notice_days in 1_u32..=30,
+            offsets in prop::collection::vec((-5_i64..40, 0_u64..40), 0..6),
+        ) {
+            let entry = NoticeEntry { household: h(1), grade: Grade::Good, line: Some(yuan(4_000)) };
+            let mut notice = Notice::publish("v", RATER, d(3, 1), notice_days, vec![entry]).unwrap();
+            let last = d(3, 1) + chrono::Days::new(u64::from(notice_days) - 1);
+            for (offset, resolve_after) in offsets {
+                let raised = d(3, 1) + chrono::Duration::days(offset);
+                let result = notice.object(h(1), raised, "villager", "reason");
+                let inside = raised >= d(3, 1) && raised <= last;
+                prop_assert_eq!(result.is_ok(), inside, "raised {} period ends {}", raised, last);
+                if let Ok(id) = result {
+                    let on = raised + chrono::Days::new(resolve_after);
+                    notice.resolve(id, REVIEWER, on, Resolution::Kept, "checked").unwrap();
+                }
+            }
+            let effective = notice.effective_on(h(1)).unwrap().expect("every objection is resolved as kept");
+            prop_assert!(effective > last);
+            let latest = notice.objections().iter().filter_map(|o| o.settlement.as_ref().map(|s| s.on)).max();
+            prop_assert_eq!(effective, latest.map_or(last.succ_opt().unwrap(), |l| l.max(last.succ_opt().unwrap())));
+        }
+    }
+}

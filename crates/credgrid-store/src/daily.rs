@@ -146,7 +146,7 @@ impl ReadTx<'_> {
     pub fn loan_position(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
         let found: Option<Option<Vec<u8>>> = self
             .conn
-            .prepare_cached("SELECT position FROM loan WHERE id = ?1")
+            .prepare_cached("SELECT (SELECT position FROM loan_position WHERE loan_id = loan.id) FROM loan WHERE id = ?1")
             .refine()?
             .query_row([id], |r| r.get(0))
             .optional()
@@ -227,11 +227,11 @@ impl WriteTx<'_> {
         let mut stmt = self
             .conn()
             .prepare_cached(
-                "UPDATE loan SET summary = ?2, position = COALESCE(?3, position),
-                   principal_outstanding_minor = ?4, interest_accrued_minor = ?5, interest_overdue_minor = ?6,
-                   principal_overdue_minor = ?7, penalty_accrued_minor = ?8, fees_due_minor = ?9,
-                   days_past_due = ?10, class = ?11, provision_minor = ?12, next_due_on = ?13,
-                   accrued_through = ?14, version = version + 1
+                "UPDATE loan SET summary = ?2,
+                   principal_outstanding_minor = ?3, interest_accrued_minor = ?4, interest_overdue_minor = ?5,
+                   principal_overdue_minor = ?6, penalty_accrued_minor = ?7, fees_due_minor = ?8,
+                   days_past_due = ?9, class = ?10, provision_minor = ?11, next_due_on = ?12,
+                   accrued_through = ?13, version = version + 1
                  WHERE id = ?1 AND status = 'disbursed'",
             )
             .refine()?;
@@ -239,7 +239,6 @@ impl WriteTx<'_> {
             .execute(params![
                 u.id,
                 u.summary,
-                u.position,
                 u.principal_outstanding_minor,
                 u.interest_accrued_minor,
                 u.interest_overdue_minor,
@@ -259,6 +258,7 @@ impl WriteTx<'_> {
                 id: u.id,
             });
         }
+        self.put_loan_position(u.id, u.position.as_deref())?;
         Ok(())
     }
 

@@ -95,7 +95,16 @@ const LOAN_COLUMNS: &str = "id, client_id, product_id, outlet_id, account_manage
     principal_minor, annual_rate, installments, first_repayment_on, purpose, applied_on, approved_on,
     disbursed_on, maturity_on, closed_on, principal_outstanding_minor, interest_accrued_minor,
     interest_overdue_minor, principal_overdue_minor, penalty_accrued_minor, fees_due_minor, written_off_minor,
-    days_past_due, class, provision_minor, next_due_on, accrued_through, version, position, summary";
+    days_past_due, class, provision_minor, next_due_on, accrued_through, version,
+    (SELECT p.position FROM loan_position p WHERE p.loan_id = loan.id) AS position, summary";
+
+/// The columns `insert_loan` writes, in its parameter order (the position
+/// lives in `loan_position`).
+const INSERT_COLUMNS: &str = "client_id, product_id, outlet_id, account_manager_id, status, currency,
+    principal_minor, annual_rate, installments, first_repayment_on, purpose, applied_on, approved_on,
+    disbursed_on, maturity_on, closed_on, principal_outstanding_minor, interest_accrued_minor,
+    interest_overdue_minor, principal_overdue_minor, penalty_accrued_minor, fees_due_minor, written_off_minor,
+    days_past_due, class, provision_minor, next_due_on, accrued_through, version, summary";
 
 fn loan(r: &Row<'_>) -> rusqlite::Result<LoanRow> {
     Ok(LoanRow {
@@ -277,8 +286,8 @@ impl WriteTx<'_> {
     pub fn insert_loan(&mut self, l: &LoanRow) -> Result<i64, StoreError> {
         let sql = format!(
             "INSERT INTO loan ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-             ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, 0, ?29, ?30)",
-            LOAN_COLUMNS.trim_start_matches("id, ")
+             ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, 0, ?29)",
+            INSERT_COLUMNS
         );
         let mut stmt = self.conn().prepare_cached(&sql).refine()?;
         stmt.execute(params![
@@ -310,11 +319,12 @@ impl WriteTx<'_> {
             l.provision_minor,
             l.next_due_on,
             l.accrued_through,
-            l.position,
             l.summary
         ])
         .refine()?;
-        Ok(self.conn().last_insert_rowid())
+        let id = self.conn().last_insert_rowid();
+        self.put_loan_position(id, l.position.as_deref())?;
+        Ok(id)
     }
 
     /// Writes every mutable column of `l` if the stored version is still
@@ -333,8 +343,8 @@ impl WriteTx<'_> {
                    principal_outstanding_minor = ?11, interest_accrued_minor = ?12, interest_overdue_minor = ?13,
                    principal_overdue_minor = ?14, penalty_accrued_minor = ?15, fees_due_minor = ?16,
                    written_off_minor = ?17, days_past_due = ?18, class = ?19, provision_minor = ?20,
-                   next_due_on = ?21, accrued_through = ?22, position = ?23, account_manager_id = ?24,
-                   summary = ?25, version = version + 1
+                   next_due_on = ?21, accrued_through = ?22, account_manager_id = ?23,
+                   summary = ?24, version = version + 1
                  WHERE id = ?1 AND version = ?2",
             )
             .refine()?;
@@ -362,7 +372,6 @@ impl WriteTx<'_> {
                 l.provision_minor,
                 l.next_due_on,
                 l.accrued_through,
-                l.position,
                 l.account_manager_id,
                 l.summary
             ])
@@ -374,6 +383,7 @@ impl WriteTx<'_> {
                 expected_version: l.version,
             });
         }
+        self.put_loan_position(l.id, l.position.as_deref())?;
         self.conn()
             .prepare_cached("UPDATE loan SET status = ?2 WHERE id = ?1 AND status <> ?2")
             .refine()?
@@ -458,6 +468,22 @@ impl WriteTx<'_> {
             self.loan_transaction(id)?;
             return Err(StoreError::AlreadyReversed { id });
         }
+        Ok(())
+    }
+}
+
+impl WriteTx<'_> {
+    /// Stores (or replaces) a loan's position; `None` leaves it as it is.
+    pub fn put_loan_position(&self, loan_id: i64, position: Option<&[u8]>) -> Result<(), StoreError> {
+        let Some(position) = position else { return Ok(()) };
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO loan_position (loan_id, position) VALUES (?1, ?2)
+                 ON CONFLICT(loan_id) DO UPDATE SET position = excluded.position",
+            )
+            .refine()?
+            .execute(params![loan_id, position])
+            .refine()?;
         Ok(())
     }
 }
