@@ -75,7 +75,7 @@ impl Institution {
         progress: ProgressFn<'_>,
         summary: &mut EodSummary,
     ) -> Result<(), AppError> {
-        let (mut cursor, total) = self.write(move |tx, _| {
+        let (mut cursor, mut done, total) = self.write(move |tx, _| {
             if business_date(tx)? != date {
                 return Err(AppError::Concurrent {
                     entity: "business date",
@@ -86,14 +86,15 @@ impl Institution {
                 Some(run) => run,
                 None => tx.start_eod_run(date)?,
             };
-            Ok((run.last_loan_id, tx.active_loan_count()?))
+            let before = u64::try_from(run.loans_processed).unwrap_or(0);
+            Ok((run.last_loan_id, before, tx.active_loan_count()?))
         })?;
         let chunk_loans = chunk_loans(total);
-        let mut done = 0_u64;
         progress(done, total);
         loop {
+            let before = done;
             let (next, count) =
-                self.write(move |tx, inner| process_chunk(tx, inner, date, cursor, chunk_loans))?;
+                self.write(move |tx, inner| process_chunk(tx, inner, date, cursor, before, chunk_loans))?;
             let Some(next) = next else { break };
             cursor = next;
             done += count;
@@ -126,6 +127,7 @@ fn process_chunk(
     inner: &Inner,
     date: NaiveDate,
     cursor: i64,
+    done_before: u64,
     chunk_loans: u32,
 ) -> Result<(Option<i64>, u64), AppError> {
     let loans = tx.daily_loans(cursor, chunk_loans)?;
@@ -139,7 +141,8 @@ fn process_chunk(
             processed += 1;
         }
     }
-    tx.advance_eod_run(date, last, i64::try_from(processed).unwrap_or(i64::MAX))?;
+    let done = i64::try_from(done_before + processed).unwrap_or(i64::MAX);
+    tx.advance_eod_run(date, done, last)?;
     Ok((Some(last), processed))
 }
 

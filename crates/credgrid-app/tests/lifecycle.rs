@@ -471,3 +471,18 @@ fn a_prepayment_never_lengthens_the_term() {
     );
     assert_books(&w.inst);
 }
+
+/// Regression: the end of day's restart cursor once stored the chunk's loan
+/// count instead of its last loan id, so a smaller last chunk was refused
+/// ("the cursor went back") and a resumed run restarted from the wrong loan.
+#[test]
+fn an_end_of_day_over_uneven_chunks_closes_every_loan_once() {
+    let w = world("chunks");
+    let spec = PortfolioSpec { loans: 2_500, seed: 3, outlets: 2 };
+    w.inst.generate_portfolio(ADMIN, spec, &|_, _| {}).unwrap();
+    let first = w.inst.run_eod(ADMIN, None, &|_, _| {}).unwrap();
+    assert_eq!(first.loans_processed, 2_500);
+    let second = w.inst.run_eod(ADMIN, None, &|_, _| {}).unwrap();
+    assert_eq!(second.loans_processed, 2_500);
+    assert_books(&w.inst);
+}
