@@ -385,6 +385,11 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {
     }
     let mut answers: Vec<Box<dyn FnOnce(Option<StoreError>) + Send>> = Vec::with_capacity(batch.len());
     let mut broken: Option<String> = None;
+    // A job alone in its batch needs no savepoint: if it is refused, the
+    // whole transaction is rolled back instead. This spares the big
+    // end-of-day chunks a second copy of every page they change.
+    let solo = batch.len() == 1;
+    let mut discard = false;
     for job in batch.drain(..) {
         if let Some(reason) = &broken {
             let _ = job(Err(StoreError::CommitFailed {
@@ -392,7 +397,7 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {
             }));
             continue;
         }
-        let (ran, status) = run_job(conn, job);
+        let (ran, status) = run_job(conn, job, solo);
         if let Err(reason) = status {
             // Answered with the batch's failure below, whatever the job said.
             answers.extend(ran.map(|r| r.answer));
@@ -404,12 +409,19 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {
             // A refused job is answered now: nothing of it will be written.
             Some(ran) => {
                 counters.jobs_refused.fetch_add(1, Ordering::Relaxed);
+                discard = solo;
                 (ran.answer)(None);
             }
             None => {
                 counters.jobs_refused.fetch_add(1, Ordering::Relaxed);
+                discard = solo;
             }
         }
+    }
+    if discard {
+        // The only job was refused (already answered): nothing of it stays.
+        let _ = conn.execute_batch("ROLLBACK");
+        return;
     }
     let outcome = match broken {
         Some(reason) => Err(reason),
@@ -436,10 +448,26 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {
     }
 }
 
+/// Runs the only job of a batch directly in the batch's transaction (the
+/// caller rolls the transaction back if the job is refused).
+fn run_solo(conn: &Connection, job: Job) -> (Option<Ran>, Result<(), String>) {
+    let mut tx = WriteTx {
+        read: ReadTx { conn },
+    };
+    let ran = catch_unwind(AssertUnwindSafe(|| job(Ok(&mut tx)))).unwrap_or(None);
+    if conn.is_autocommit() {
+        return (ran, Err("the transaction was rolled back by the database".into()));
+    }
+    (ran, Ok(()))
+}
+
 /// Runs one job inside its own savepoint. The status is `Err` when the
 /// batch's transaction can no longer be trusted (SQLite rolled it back, or
 /// the savepoint could not be managed): then the whole batch must fail.
-fn run_job(conn: &Connection, job: Job) -> (Option<Ran>, Result<(), String>) {
+fn run_job(conn: &Connection, job: Job, solo: bool) -> (Option<Ran>, Result<(), String>) {
+    if solo {
+        return run_solo(conn, job);
+    }
     if let Err(reason) = exec_cached(conn, "SAVEPOINT job") {
         let _ = job(Err(StoreError::CommitFailed {
             reason: reason.clone(),

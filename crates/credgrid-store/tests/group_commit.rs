@@ -288,3 +288,26 @@ fn each_posting_rule_is_stored_and_read_back_as_the_same_entry() {
         assert_eq!(row.to_core(|_| 2).unwrap(), entry);
     }
 }
+
+/// A job alone in its batch runs without a savepoint (the end of day's big
+/// chunks): when it is refused after writing, the whole transaction is
+/// rolled back, so nothing of it stays, and the writer carries on.
+#[test]
+fn a_refused_job_alone_in_its_batch_leaves_nothing() {
+    let store = Store::open(temp_db("refused-solo")).unwrap();
+    let seed = seed(&store);
+    let loan_id = one_loan(&store, seed);
+    let before = store.writer_stats();
+    let refused: R<i64> = store.write(move |tx: &mut WriteTx<'_>| -> R<i64> {
+        repay(tx, seed, loan_id, 100, 666)?;
+        Err(StoreError::Constraint("refused after writing".into()))
+    });
+    assert!(refused.is_err());
+    let after = store.writer_stats();
+    assert_eq!(after.jobs_refused - before.jobs_refused, 1);
+    assert_eq!(after.commits, before.commits, "a refused solo job commits nothing");
+    assert!(store.read(|r| r.loan_transactions(loan_id)).unwrap().is_empty());
+    assert!(store.read(|r| r.loan_journal(loan_id)).unwrap().is_empty());
+    let kept: R<i64> = store.write(move |tx: &mut WriteTx<'_>| repay(tx, seed, loan_id, 100, 1));
+    assert!(kept.is_ok(), "the writer goes on after the rollback");
+}
