@@ -45,6 +45,8 @@ enum Command {
     Export(cmd::export::Args),
     /// The tamper-evident audit trail: `credgrid audit verify`.
     Audit(cmd::audit::Args),
+    /// Staff users: add, list, set a password.
+    User(cmd::user::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Command::Report(args) => cmd::report::run(args, &db, locale),
         Command::Export(args) => cmd::export::run(args, &db, locale),
         Command::Audit(args) => cmd::audit::run(args, &db, locale),
+        Command::User(args) => cmd::user::run(args, &db, locale),
     };
     cmd::finish(outcome)
 }

@@ -12,6 +12,7 @@ pub(crate) mod export;
 pub(crate) mod generate;
 pub(crate) mod report;
 pub(crate) mod schedule;
+pub(crate) mod user;
 pub(crate) mod serve;
 
 /// The database file when neither `--db` nor `CREDGRID_DB` names one.

@@ -44,7 +44,10 @@ pub(crate) fn run(args: Args, db: &Path, locale: Locale) -> Outcome {
                 &[("url", &format!("http://{addr}/api/v1"))]
             )
         );
-        println!("{}", t(locale, "serve.web", &[("url", &format!("http://{addr}/"))]));
+        println!(
+            "{}",
+            t(locale, "serve.web", &[("url", &format!("http://{addr}/"))])
+        );
     };
     serve_blocking(institution, &args.addr, options, announce).map_err(|e| {
         Failure::Usage(t(
