@@ -10,7 +10,7 @@
 #   - the repayment transactions in the database equal the 2xx answers wrk saw
 #     (none lost, none doubled), each with its journal entry and idempotency key.
 #
-# Usage: bench/http/run.sh            (env: LOANS=100000 DURATION=20s
+# Usage: bench/http/run.sh            (env: LOANS=100000 DURATION=20s BIN=...
 #                                      CONNECTIONS=64 THREADS=2 PORT=18181
 #                                      DIR=/tmp/credgrid-http-bench KEEP=1)
 # Needs: wrk (apt-get install wrk), sqlite3 (for the count).
@@ -24,12 +24,13 @@ PORT=${PORT:-18181}
 DIR=${DIR:-/tmp/credgrid-http-bench}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-BIN="$ROOT/target/release/credgrid"
+# BIN=path/to/credgrid runs another build (e.g. to compare two versions).
+BIN=${BIN:-$ROOT/target/release/credgrid}
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: apt-get install sqlite3" >&2; exit 2; }
 
-(cd "$ROOT" && cargo build --release -q -p credgrid-cli)
+[ "$BIN" != "$ROOT/target/release/credgrid" ] || (cd "$ROOT" && cargo build --release -q -p credgrid-cli)
 mkdir -p "$DIR"
 DB="$DIR/bench.db"
 BASE="$DIR/base-$LOANS.db"

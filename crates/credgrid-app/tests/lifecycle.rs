@@ -478,7 +478,11 @@ fn a_prepayment_never_lengthens_the_term() {
 #[test]
 fn an_end_of_day_over_uneven_chunks_closes_every_loan_once() {
     let w = world("chunks");
-    let spec = PortfolioSpec { loans: 2_500, seed: 3, outlets: 2 };
+    let spec = PortfolioSpec {
+        loans: 2_500,
+        seed: 3,
+        outlets: 2,
+    };
     w.inst.generate_portfolio(ADMIN, spec, &|_, _| {}).unwrap();
     let first = w.inst.run_eod(ADMIN, None, &|_, _| {}).unwrap();
     assert_eq!(first.loans_processed, 2_500);

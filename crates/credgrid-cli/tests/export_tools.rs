@@ -7,15 +7,31 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn credgrid(db: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_credgrid")).args(args).arg("--db").arg(db).env("CI", "true").output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_credgrid"))
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
 fn tool_present(name: &str) -> bool {
-    let present = Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success());
+    let present = Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !present {
-        assert!(std::env::var_os("CI").is_none(), "{name} must be installed in CI (.ci/run installs it)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} must be installed in CI (.ci/run installs it)"
+        );
         eprintln!("skipping: {name} is not installed here");
     }
     present
@@ -39,15 +55,33 @@ fn hledger_reads_the_ledger_export_and_agrees_with_the_trial_balance() {
     }
     let db = books("hledger");
     let journal = db.with_extension("ledger");
-    std::fs::write(&journal, credgrid(&db, &["export", "journal", "--format", "ledger"]).stdout).unwrap();
-    let out = Command::new("hledger").arg("-f").arg(&journal).args(["balance", "Assets:1301", "-N"]).output().unwrap();
+    std::fs::write(
+        &journal,
+        credgrid(&db, &["export", "journal", "--format", "ledger"]).stdout,
+    )
+    .unwrap();
+    let out = Command::new("hledger")
+        .arg("-f")
+        .arg(&journal)
+        .args(["balance", "Assets:1301", "-N"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let hledger = String::from_utf8_lossy(&out.stdout).into_owned();
-    let csv = String::from_utf8(credgrid(&db, &["report", "trial-balance", "--format", "csv"]).stdout).unwrap();
+    let csv =
+        String::from_utf8(credgrid(&db, &["report", "trial-balance", "--format", "csv"]).stdout).unwrap();
     let loans = csv.lines().find(|l| l.starts_with("1301,")).expect("a 1301 line");
     let balance = loans.rsplit(',').next().unwrap();
-    assert!(hledger.contains(balance), "hledger says {hledger:?}, the trial balance says {balance}");
-    let all = Command::new("hledger").arg("-f").arg(&journal).args(["balance", "-N"]).output().unwrap();
+    assert!(
+        hledger.contains(balance),
+        "hledger says {hledger:?}, the trial balance says {balance}"
+    );
+    let all = Command::new("hledger")
+        .arg("-f")
+        .arg(&journal)
+        .args(["balance", "-N"])
+        .output()
+        .unwrap();
     assert!(all.status.success());
 }
 
@@ -58,7 +92,16 @@ fn bean_check_accepts_the_beancount_export() {
     }
     let db = books("beancount");
     let journal = db.with_extension("beancount");
-    std::fs::write(&journal, credgrid(&db, &["export", "journal", "--format", "beancount"]).stdout).unwrap();
+    std::fs::write(
+        &journal,
+        credgrid(&db, &["export", "journal", "--format", "beancount"]).stdout,
+    )
+    .unwrap();
     let out = Command::new("bean-check").arg(&journal).output().unwrap();
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

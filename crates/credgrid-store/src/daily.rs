@@ -146,7 +146,9 @@ impl ReadTx<'_> {
     pub fn loan_position(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
         let found: Option<Option<Vec<u8>>> = self
             .conn
-            .prepare_cached("SELECT (SELECT position FROM loan_position WHERE loan_id = loan.id) FROM loan WHERE id = ?1")
+            .prepare_cached(
+                "SELECT (SELECT position FROM loan_position WHERE loan_id = loan.id) FROM loan WHERE id = ?1",
+            )
             .refine()?
             .query_row([id], |r| r.get(0))
             .optional()

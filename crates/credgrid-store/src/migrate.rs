@@ -12,7 +12,11 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
     (2, "gl_daily", include_str!("../migrations/002_gl_daily.sql")),
     (3, "audit", include_str!("../migrations/003_audit.sql")),
     (4, "security", include_str!("../migrations/004_security.sql")),
-    (5, "loan_position", include_str!("../migrations/005_loan_position.sql")),
+    (
+        5,
+        "loan_position",
+        include_str!("../migrations/005_loan_position.sql"),
+    ),
 ];
 
 /// FNV-1a 64 of the migration text: stable across builds and platforms.

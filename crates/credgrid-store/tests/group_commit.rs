@@ -305,7 +305,10 @@ fn a_refused_job_alone_in_its_batch_leaves_nothing() {
     assert!(refused.is_err());
     let after = store.writer_stats();
     assert_eq!(after.jobs_refused - before.jobs_refused, 1);
-    assert_eq!(after.commits, before.commits, "a refused solo job commits nothing");
+    assert_eq!(
+        after.commits, before.commits,
+        "a refused solo job commits nothing"
+    );
     assert!(store.read(|r| r.loan_transactions(loan_id)).unwrap().is_empty());
     assert!(store.read(|r| r.loan_journal(loan_id)).unwrap().is_empty());
     let kept: R<i64> = store.write(move |tx: &mut WriteTx<'_>| repay(tx, seed, loan_id, 100, 1));

@@ -593,8 +593,20 @@ fn book_views() -> Vec<(&'static str, Value)> {
         ("TrialBalanceLine", view(tb_line)),
         ("TrialBalance", view(tb)),
         ("StatementLine", view(statement_line())),
-        ("BalanceSheets", view(vec![("statements", json!({"type": "array", "items": view(balance_sheet())}))])),
-        ("IncomeStatements", view(vec![("statements", json!({"type": "array", "items": view(income_statement())}))])),
+        (
+            "BalanceSheets",
+            view(vec![(
+                "statements",
+                json!({"type": "array", "items": view(balance_sheet())}),
+            )]),
+        ),
+        (
+            "IncomeStatements",
+            view(vec![(
+                "statements",
+                json!({"type": "array", "items": view(income_statement())}),
+            )]),
+        ),
         ("ScheduleRow", view(row)),
         ("Schedule", view(schedule)),
     ]
@@ -622,7 +634,12 @@ fn balance_sheet() -> Vec<(&'static str, Value)> {
         ("liabilities", statement_lines()),
         ("equity", statement_lines()),
     ];
-    props.extend(money_fields(&["earnings", "total_assets", "total_liabilities", "total_equity"]));
+    props.extend(money_fields(&[
+        "earnings",
+        "total_assets",
+        "total_liabilities",
+        "total_equity",
+    ]));
     props
 }
 
@@ -788,8 +805,14 @@ fn query_parameter(name: &str) -> Value {
         ),
         "status" => (one_of(dto::LOAN_STATUSES), "Only loans with this status."),
         "date" => (date(), "As of this date (default: the business date)."),
-        "from" => (date(), "First business date of the period (default: 1 January of `to`'s year)."),
-        "to" => (date(), "Last business date of the period (default: the business date)."),
+        "from" => (
+            date(),
+            "First business date of the period (default: 1 January of `to`'s year).",
+        ),
+        "to" => (
+            date(),
+            "Last business date of the period (default: the business date).",
+        ),
         "node_id" => (id(), "Only this node and the nodes under it."),
         "format" => (
             json!({"type": "string", "enum": super::ledger::FORMATS, "default": "json"}),

@@ -131,9 +131,18 @@ fn create_staff(institution: &Institution, locale: Locale) -> Result<(), Failure
             roles: vec![role.name().to_string()],
             password: demo_password(role),
         };
-        institution.create_user(credgrid_app::Actor { user_id: 1 }, user).map_err(|e| app_failure(e, locale))?;
+        institution
+            .create_user(credgrid_app::Actor { user_id: 1 }, user)
+            .map_err(|e| app_failure(e, locale))?;
     }
-    println!("{}", t(locale, "demo.staff", &[("example", "demo.teller / demo-teller-2026")]));
+    println!(
+        "{}",
+        t(
+            locale,
+            "demo.staff",
+            &[("example", "demo.teller / demo-teller-2026")]
+        )
+    );
     Ok(())
 }
 

@@ -12,8 +12,8 @@ pub(crate) mod export;
 pub(crate) mod generate;
 pub(crate) mod report;
 pub(crate) mod schedule;
-pub(crate) mod user;
 pub(crate) mod serve;
+pub(crate) mod user;
 
 /// The database file when neither `--db` nor `CREDGRID_DB` names one.
 pub(crate) const DB_DEFAULT: &str = "credgrid.db";
