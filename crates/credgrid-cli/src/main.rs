@@ -39,7 +39,7 @@ enum Command {
     Eod(cmd::eod::Args),
     /// Verify the books: balanced entries, a zero trial balance, loans agreeing with the GL.
     Check(cmd::check::Args),
-    /// Trial balance or portfolio report.
+    /// Reports: trial balance, balance sheet, income statement, portfolio (table, JSON, CSV, XLSX).
     Report(cmd::report::Args),
     /// Export the journal for hledger/ledger, beancount or a spreadsheet.
     Export(cmd::export::Args),
