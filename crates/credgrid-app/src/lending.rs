@@ -328,6 +328,26 @@ fn save(tx: &mut WriteTx<'_>, row: &LoanRow) -> Result<(), AppError> {
 }
 
 impl Institution {
+    /// One keyed money movement in one write job: a retry with the same
+    /// key answers the first result; `body` moves the money and returns the
+    /// new transaction's id.
+    fn keyed(
+        &self,
+        actor: Actor,
+        key: Option<IdempotencyKey>,
+        body: impl FnOnce(&mut WriteTx<'_>) -> Result<i64, AppError> + Send + 'static,
+    ) -> Result<TransactionView, AppError> {
+        self.write(move |tx, _| {
+            require_user(tx, actor)?;
+            if let Some(id) = prior_result(tx, actor, &key)? {
+                return transaction_of(tx, id);
+            }
+            let id = body(tx)?;
+            remember(tx, actor, &key, "transaction", id)?;
+            transaction_of(tx, id)
+        })
+    }
+
     pub fn apply(&self, actor: Actor, application: LoanApplication) -> Result<LoanView, AppError> {
         if let Some(purpose) = &application.purpose {
             check_name("purpose", purpose)?;
@@ -639,11 +659,7 @@ impl Institution {
         key: Option<IdempotencyKey>,
     ) -> Result<TransactionView, AppError> {
         let reason = check_reason("reason", &reason)?;
-        self.write(move |tx, _| {
-            require_user(tx, actor)?;
-            if let Some(id) = prior_result(tx, actor, &key)? {
-                return transaction_of(tx, id);
-            }
+        self.keyed(actor, key, move |tx| {
             let id = reverse_transaction(tx, loan_id, transaction_id, &reason, actor)?;
             crate::audit::record(
                 tx,
@@ -654,8 +670,7 @@ impl Institution {
                 Some(format!("transaction={id} reverses={transaction_id}")),
                 Some(&reason),
             )?;
-            remember(tx, actor, &key, "transaction", id)?;
-            transaction_of(tx, id)
+            Ok(id)
         })
     }
 
@@ -668,11 +683,7 @@ impl Institution {
         key: Option<IdempotencyKey>,
     ) -> Result<TransactionView, AppError> {
         let reason = check_reason("reason", &reason)?;
-        self.write(move |tx, _| {
-            require_user(tx, actor)?;
-            if let Some(id) = prior_result(tx, actor, &key)? {
-                return transaction_of(tx, id);
-            }
+        self.keyed(actor, key, move |tx| {
             let row = load_loan(tx, loan_id)?;
             if row.status != "disbursed" {
                 return Err(invalid_state(&row, "fee"));
@@ -731,8 +742,7 @@ impl Institution {
                 Some(format!("transaction={id} amount={}", amount.to_major_string())),
                 Some(&reason),
             )?;
-            remember(tx, actor, &key, "transaction", id)?;
-            transaction_of(tx, id)
+            Ok(id)
         })
     }
 
@@ -744,11 +754,7 @@ impl Institution {
         key: Option<IdempotencyKey>,
     ) -> Result<TransactionView, AppError> {
         let reason = check_reason("reason", &reason)?;
-        self.write(move |tx, _| {
-            require_user(tx, actor)?;
-            if let Some(id) = prior_result(tx, actor, &key)? {
-                return transaction_of(tx, id);
-            }
+        self.keyed(actor, key, move |tx| {
             let row = load_loan(tx, loan_id)?;
             if row.status != "disbursed" {
                 return Err(invalid_state(&row, "write-off"));
@@ -763,8 +769,7 @@ impl Institution {
                 Some(format!("transaction={id}")),
                 Some(&reason),
             )?;
-            remember(tx, actor, &key, "transaction", id)?;
-            transaction_of(tx, id)
+            Ok(id)
         })
     }
 
@@ -775,11 +780,7 @@ impl Institution {
         amount: Money,
         key: Option<IdempotencyKey>,
     ) -> Result<TransactionView, AppError> {
-        self.write(move |tx, _| {
-            require_user(tx, actor)?;
-            if let Some(id) = prior_result(tx, actor, &key)? {
-                return transaction_of(tx, id);
-            }
+        self.keyed(actor, key, move |tx| {
             let row = load_loan(tx, loan_id)?;
             if row.status != "written_off" {
                 return Err(invalid_state(&row, "recovery"));
@@ -846,8 +847,7 @@ impl Institution {
                 Some(format!("transaction={id} amount={}", amount.to_major_string())),
                 None,
             )?;
-            remember(tx, actor, &key, "transaction", id)?;
-            transaction_of(tx, id)
+            Ok(id)
         })
     }
 }
