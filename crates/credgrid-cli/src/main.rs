@@ -4,6 +4,16 @@
 //! cause print a translated message on stderr and exit with status 2;
 //! unexpected failures exit with status 1.
 
+/// Like `println!`, but a standard output nobody reads any more
+/// (`credgrid … | head`, a parent that stopped reading) is ignored instead
+/// of a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod cmd;
 mod demo;
 

@@ -68,7 +68,7 @@ pub(crate) fn run(args: Args, db: Option<&Path>, locale: Locale) -> Outcome {
     let loans = LoanCounts::read(&institution).map_err(|e| app_failure(e, locale))?;
     let business_date = institution.business_date().map_err(|e| app_failure(e, locale))?;
     print_summary(&tally, &loans, business_date, started.elapsed(), locale);
-    println!(
+    say!(
         "{}",
         t(locale, "demo.ready", &[("path", &path.display().to_string())])
     );
@@ -135,7 +135,7 @@ fn create_staff(institution: &Institution, locale: Locale) -> Result<(), Failure
             .create_user(credgrid_app::Actor { user_id: 1 }, user)
             .map_err(|e| app_failure(e, locale))?;
     }
-    println!(
+    say!(
         "{}",
         t(
             locale,
@@ -149,7 +149,7 @@ fn create_staff(institution: &Institution, locale: Locale) -> Result<(), Failure
 /// Opens a new institution at `path` dated `scenario.start` and runs the year.
 fn build(path: &Path, scenario: Scenario, locale: Locale) -> Result<(Institution, Tally), Failure> {
     let institution = Institution::open(path, scenario.start).map_err(|e| app_failure(e, locale))?;
-    println!(
+    say!(
         "{}",
         t(
             locale,
@@ -217,7 +217,7 @@ fn print_summary(
     let outlets: usize = TOWNSHIPS.iter().map(|township| township.outlets.len()).sum();
     let line = |key: &str, args: &[(&str, String)]| {
         let args: Vec<(&str, &str)> = args.iter().map(|(name, value)| (*name, value.as_str())).collect();
-        println!("{}", t(locale, key, &args));
+        say!("{}", t(locale, key, &args));
     };
     line(
         "demo.summary_organisation",
@@ -292,7 +292,7 @@ fn print_summary(
 fn serve(institution: Institution, addr: &str, locale: Locale) -> Outcome {
     let options = credgrid_api::http::ServeOptions { log_requests: true };
     let announce = |bound: std::net::SocketAddr| {
-        println!(
+        say!(
             "{}",
             t(locale, "demo.url", &[("url", &format!("http://{bound}/api/v1"))])
         );

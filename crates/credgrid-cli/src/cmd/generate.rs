@@ -80,7 +80,7 @@ pub(crate) fn run(args: Args, db: &Path, locale: Locale) -> Outcome {
         ("seconds", seconds),
     ];
     let args: Vec<(&str, &str)> = args.iter().map(|(name, value)| (*name, value.as_str())).collect();
-    println!("{}", t(locale, "generate.summary", &args));
+    say!("{}", t(locale, "generate.summary", &args));
     Ok(())
 }
 

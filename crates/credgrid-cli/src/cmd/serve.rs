@@ -35,19 +35,20 @@ pub(crate) fn run(args: Args, db: &Path, locale: Locale) -> Outcome {
     let options = ServeOptions {
         log_requests: !args.quiet,
     };
+    // Whoever started the server may stop reading its output (a test reads
+    // the first line only): a closed pipe must not bring the server down.
     let announce = |addr: std::net::SocketAddr| {
-        println!(
-            "{}",
-            t(
-                locale,
-                "serve.listening",
-                &[("url", &format!("http://{addr}/api/v1"))]
-            )
+        use std::io::Write;
+        let api = t(
+            locale,
+            "serve.listening",
+            &[("url", &format!("http://{addr}/api/v1"))],
         );
-        println!(
-            "{}",
-            t(locale, "serve.web", &[("url", &format!("http://{addr}/"))])
-        );
+        let web = t(locale, "serve.web", &[("url", &format!("http://{addr}/"))]);
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{api}")
+            .and_then(|()| writeln!(out, "{web}"))
+            .and_then(|()| out.flush());
     };
     serve_blocking(institution, &args.addr, options, announce).map_err(|e| {
         Failure::Usage(t(
