@@ -1,7 +1,6 @@
 //! Schedule semantics (grace, irregular periods, day counts, EMI bases,
 //! every method) and the invariants every schedule keeps, as property tests.
 
-use chrono::NaiveDate;
 use credgrid_core::calendar::{DaysInMonth, DaysInYear, Frequency, PeriodUnit};
 use credgrid_core::money::{Currency, Money};
 use credgrid_core::rounding::RoundingMode;
@@ -11,47 +10,9 @@ use credgrid_core::schedule::{
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str(text).unwrap()
-}
-
-fn cny(text: &str) -> Money {
-    Money::parse_major(text, Currency::CNY).unwrap()
-}
-
-fn date(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
-}
-
-fn monthly(
-    principal: &str,
-    annual_percent: &str,
-    installments: u32,
-    method: RepaymentMethod,
-) -> ScheduleTerms {
-    ScheduleTerms {
-        principal: cny(principal),
-        annual_rate: dec(annual_percent) / Decimal::ONE_HUNDRED,
-        installments,
-        frequency: Frequency::MONTHLY,
-        disbursement_date: date("2022-11-01"),
-        first_repayment_date: None,
-        interest_from_date: None,
-        method,
-        interest_period: InterestPeriod::Installment,
-        days_in_year: DaysInYear::D365,
-        days_in_month: DaysInMonth::Actual,
-        emi: EmiBasis::Nominal,
-        rounding: ScheduleRounding {
-            digits: 2,
-            mode: RoundingMode::HalfEven,
-            installment_multiple: None,
-        },
-        grace: Grace::default(),
-    }
-}
+mod common;
+use common::{cny, date, dec, monthly};
 
 /// The interest of every row as major-unit strings.
 fn interests(schedule: &Schedule) -> Vec<String> {

@@ -1,57 +1,10 @@
 //! Worked examples that institutions and libraries publish, reproduced to
 //! the cent by `schedule::generate`. Each case names its source.
 
-use chrono::NaiveDate;
-use credgrid_core::calendar::{DaysInMonth, DaysInYear, Frequency};
-use credgrid_core::money::{Currency, Money};
-use credgrid_core::rounding::RoundingMode;
-use credgrid_core::schedule::{
-    EmiBasis, Grace, InterestPeriod, RepaymentMethod, Schedule, ScheduleRounding, ScheduleTerms,
-    annuity_payment, generate,
-};
-use rust_decimal::Decimal;
-use std::str::FromStr;
+use credgrid_core::schedule::{RepaymentMethod, Schedule, annuity_payment, generate};
 
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str(text).unwrap()
-}
-
-fn cny(text: &str) -> Money {
-    Money::parse_major(text, Currency::CNY).unwrap()
-}
-
-fn date(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
-}
-
-/// Monthly terms, interest by installment, 2 digits half-even, no grace.
-fn monthly(
-    principal: &str,
-    annual_percent: &str,
-    installments: u32,
-    method: RepaymentMethod,
-) -> ScheduleTerms {
-    ScheduleTerms {
-        principal: cny(principal),
-        annual_rate: dec(annual_percent) / Decimal::ONE_HUNDRED,
-        installments,
-        frequency: Frequency::MONTHLY,
-        disbursement_date: date("2022-11-01"),
-        first_repayment_date: None,
-        interest_from_date: None,
-        method,
-        interest_period: InterestPeriod::Installment,
-        days_in_year: DaysInYear::D365,
-        days_in_month: DaysInMonth::Actual,
-        emi: EmiBasis::Nominal,
-        rounding: ScheduleRounding {
-            digits: 2,
-            mode: RoundingMode::HalfEven,
-            installment_multiple: None,
-        },
-        grace: Grace::default(),
-    }
-}
+mod common;
+use common::{cny, date, dec, monthly};
 
 /// (principal, interest, outstanding) of row `n` (1-based), as strings.
 fn row(schedule: &Schedule, n: usize) -> (String, String, String) {
