@@ -698,39 +698,12 @@ impl Institution {
             let date = business_date(tx)?;
             require_day_open(tx, date)?;
             loan.position.charge_fee(date, amount).map_err(servicing_error)?;
-            let entry = loan
-                .rules
-                .gl
-                .post(PostingEvent::FeeCharge, amount, Funds::Cash)
-                .map_err(ledger_error)?;
-            let entry_id = post(
-                tx,
-                &loan.row,
-                date,
-                PostingEvent::FeeCharge.code(),
-                reason.clone(),
-                &entry,
-                None,
-            )?;
-            let zero = Money::zero(amount.currency());
-            let parts = RepaymentParts {
-                principal: zero,
-                interest: zero,
-                penalty: zero,
-                fee: amount,
+            let movement = Movement {
+                event: PostingEvent::FeeCharge,
+                kind: "fee",
+                part: Part::Fee,
             };
-            let id = record_transaction(
-                tx,
-                &loan.row,
-                "fee",
-                date,
-                date,
-                amount,
-                &parts,
-                actor,
-                Some(entry_id),
-                None,
-            )?;
+            let id = post_single(tx, &loan, movement, amount, reason.clone(), actor, date)?;
             store_position(&mut loan.row, &loan.position);
             save(tx, &loan.row)?;
             crate::audit::record(
@@ -803,39 +776,13 @@ impl Institution {
                 )));
             }
             loan.position.recover(date, amount).map_err(servicing_error)?;
-            let entry = loan
-                .rules
-                .gl
-                .post(PostingEvent::Recovery, amount, Funds::Cash)
-                .map_err(ledger_error)?;
-            let entry_id = post(
-                tx,
-                &loan.row,
-                date,
-                PostingEvent::Recovery.code(),
-                "recovery after write-off".into(),
-                &entry,
-                None,
-            )?;
-            let zero = Money::zero(amount.currency());
-            let parts = RepaymentParts {
-                principal: zero,
-                interest: zero,
-                penalty: zero,
-                fee: zero,
+            let movement = Movement {
+                event: PostingEvent::Recovery,
+                kind: "recovery",
+                part: Part::None,
             };
-            let id = record_transaction(
-                tx,
-                &loan.row,
-                "recovery",
-                date,
-                date,
-                amount,
-                &parts,
-                actor,
-                Some(entry_id),
-                None,
-            )?;
+            let text = "recovery after write-off".to_string();
+            let id = post_single(tx, &loan, movement, amount, text, actor, date)?;
             store_position(&mut loan.row, &loan.position);
             save(tx, &loan.row)?;
             crate::audit::record(
@@ -944,6 +891,79 @@ fn application_row(
     })
 }
 
+/// Which part of a single-amount movement its transaction row carries.
+#[derive(Clone, Copy)]
+enum Part {
+    Principal,
+    Fee,
+    None,
+}
+
+/// A single-amount business event of a loan: disbursement, fee, recovery.
+#[derive(Clone, Copy)]
+struct Movement {
+    event: PostingEvent,
+    /// The loan transaction's kind.
+    kind: &'static str,
+    part: Part,
+}
+
+/// Posts a single-amount movement of a serviced loan and records its
+/// transaction; returns the transaction id.
+fn post_single(
+    tx: &mut WriteTx<'_>,
+    loan: &Serviced,
+    movement: Movement,
+    amount: Money,
+    text: String,
+    actor: Actor,
+    date: NaiveDate,
+) -> Result<i64, AppError> {
+    post_single_row(tx, &loan.row, &loan.rules.gl, movement, amount, text, actor, date)
+}
+
+/// [`post_single`] for a loan row and its product's GL mapping.
+#[allow(clippy::too_many_arguments)]
+fn post_single_row(
+    tx: &mut WriteTx<'_>,
+    row: &LoanRow,
+    gl: &credgrid_core::ledger::GlMapping,
+    movement: Movement,
+    amount: Money,
+    text: String,
+    actor: Actor,
+    date: NaiveDate,
+) -> Result<i64, AppError> {
+    let entry = gl
+        .post(movement.event, amount, Funds::Cash)
+        .map_err(ledger_error)?;
+    let entry_id = post(tx, row, date, movement.event.code(), text, &entry, None)?;
+    let zero = Money::zero(amount.currency());
+    let (principal, fee) = match movement.part {
+        Part::Principal => (amount, zero),
+        Part::Fee => (zero, amount),
+        Part::None => (zero, zero),
+    };
+    let parts = RepaymentParts {
+        principal,
+        interest: zero,
+        penalty: zero,
+        fee,
+    };
+    record_transaction(
+        tx,
+        row,
+        movement.kind,
+        date,
+        date,
+        amount,
+        &parts,
+        actor,
+        Some(entry_id),
+        None,
+    )
+}
+
 /// Disburses an approved loan on the business date.
 pub(crate) fn disburse_row(tx: &mut WriteTx<'_>, mut row: LoanRow, actor: Actor) -> Result<(), AppError> {
     let rules = product_rules(tx, row.product_id)?;
@@ -961,71 +981,30 @@ pub(crate) fn disburse_row(tx: &mut WriteTx<'_>, mut row: LoanRow, actor: Actor)
         schedule::generate(&terms.schedule).map_err(|e| AppError::invalid(views::schedule_field(&e), e))?;
     let mut position = LoanPosition::new(terms, &schedule).map_err(servicing_error)?;
     let principal = Money::from_minor(row.principal_minor, rules.currency);
-    let entry = rules
-        .gl
-        .post(PostingEvent::Disbursement, principal, Funds::Cash)
-        .map_err(ledger_error)?;
-    let entry_id = post(
-        tx,
-        &row,
-        date,
-        PostingEvent::Disbursement.code(),
-        format!("disbursement of loan {}", row.id),
-        &entry,
-        None,
-    )?;
-    let zero = Money::zero(rules.currency);
-    let parts = RepaymentParts {
-        principal,
-        interest: zero,
-        penalty: zero,
-        fee: zero,
+    let disbursement = Movement {
+        event: PostingEvent::Disbursement,
+        kind: "disbursement",
+        part: Part::Principal,
     };
-    record_transaction(
-        tx,
-        &row,
-        "disbursement",
-        date,
-        date,
-        principal,
-        &parts,
-        actor,
-        Some(entry_id),
-        None,
-    )?;
+    let text = format!("disbursement of loan {}", row.id);
+    post_single_row(tx, &row, &rules.gl, disbursement, principal, text, actor, date)?;
     let fee = rules.disbursement_fee(principal)?;
     if fee.is_positive() {
         position.charge_fee(date, fee).map_err(servicing_error)?;
-        let entry = rules
-            .gl
-            .post(PostingEvent::FeeCharge, fee, Funds::Cash)
-            .map_err(ledger_error)?;
-        let entry_id = post(
-            tx,
-            &row,
-            date,
-            PostingEvent::FeeCharge.code(),
-            "disbursement fee".into(),
-            &entry,
-            None,
-        )?;
-        let parts = RepaymentParts {
-            principal: zero,
-            interest: zero,
-            penalty: zero,
-            fee,
+        let movement = Movement {
+            event: PostingEvent::FeeCharge,
+            kind: "fee",
+            part: Part::Fee,
         };
-        record_transaction(
+        post_single_row(
             tx,
             &row,
-            "fee",
-            date,
-            date,
+            &rules.gl,
+            movement,
             fee,
-            &parts,
+            "disbursement fee".into(),
             actor,
-            Some(entry_id),
-            None,
+            date,
         )?;
     }
     row.class = class_code(LoanClass::Pass);
