@@ -157,19 +157,19 @@ fn run_accrual(summaries: &mut [LoanSummary]) -> (i64, i64, u64) {
 fn bench_accrual() {
     let templates = accrual_templates();
     let base: Vec<LoanSummary> = (0..LOANS).map(|i| templates[i % templates.len()]).collect();
-    let mut best = f64::MAX;
+    let mut best = std::time::Duration::MAX;
     let mut totals = (0, 0, 0);
     for _ in 0..RUNS {
         let mut summaries = base.clone();
         let start = Instant::now();
         totals = black_box(run_accrual(black_box(&mut summaries)));
-        best = best.min(start.elapsed().as_secs_f64());
+        best = best.min(start.elapsed());
     }
     println!(
-        "eod accrual step (summary only): {LOANS} loans, best of {RUNS}: {:.1} ms ({:.1} ns/loan); \
+        "eod accrual step (summary only): {LOANS} loans, best of {RUNS}: {:.1?} ({} ns/loan); \
          interest {} penalty+compound {} (minor), loans needing installments {}",
-        best * 1e3,
-        best * 1e9 / LOANS as f64,
+        best,
+        best.as_nanos() / LOANS as u128,
         totals.0,
         totals.1,
         totals.2
@@ -180,7 +180,7 @@ fn main() {
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid date");
     let classifier = Classifier::new(ClassificationConfig::default()).expect("default config is valid");
     let (loans, existing) = portfolio(as_of);
-    let mut best = f64::MAX;
+    let mut best = std::time::Duration::MAX;
     let mut totals = [0; 8];
     for _ in 0..RUNS {
         let start = Instant::now();
@@ -189,13 +189,13 @@ fn main() {
             black_box(&loans),
             black_box(&existing),
         ));
-        best = best.min(start.elapsed().as_secs_f64());
+        best = best.min(start.elapsed());
     }
     println!(
-        "classification+provision: {LOANS} loans, best of {RUNS}: {:.1} ms ({:.1} ns/loan); overdue loans {}, \
+        "classification+provision: {LOANS} loans, best of {RUNS}: {:.1?} ({} ns/loan); overdue loans {}, \
          provision by class (minor) {:?}",
-        best * 1e3,
-        best * 1e9 / LOANS as f64,
+        best,
+        best.as_nanos() / LOANS as u128,
         totals[7],
         &totals[..5]
     );
