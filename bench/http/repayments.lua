@@ -5,11 +5,13 @@
 -- so run.sh can compare the 2xx count with the repayments in the database.
 --
 -- Environment: LOANS (default 100000), RUN (key prefix, default "run"),
--- AMOUNT (major units as a decimal string, default "1.00").
+-- AMOUNT (major units as a decimal string, default "1.00"), TOKEN (a session
+-- token, sent as `Authorization: Bearer <token>`).
 
 local loans = tonumber(os.getenv("LOANS") or "100000")
 local run = os.getenv("RUN") or "run"
 local amount = os.getenv("AMOUNT") or "1.00"
+local token = os.getenv("TOKEN")
 local threads = {}
 local next_id = 0
 
@@ -34,6 +36,9 @@ function request()
     ["Content-Type"] = "application/json",
     ["Idempotency-Key"] = run .. "-" .. tid .. "-" .. counter,
   }
+  if token then
+    headers["Authorization"] = "Bearer " .. token
+  end
   return wrk.format("POST", "/api/v1/loans/" .. loan .. "/repayments", headers, body)
 end
 

@@ -131,3 +131,26 @@ export function minorUnits(text) {
   const digits = text.replace(/[^0-9-]/g, '');
   return BigInt(digits);
 }
+
+/**
+ * The public password of a demonstration user (docs/demo.md):
+ * `demo.teller` → `demo-teller-2026`, `demo.committee_member.2` → `demo-committee-member-2-2026`.
+ */
+export function demoPassword(username) {
+  const [, role, n] = username.match(/^demo\.([a-z_]+)(?:\.(\d+))?$/) ?? [];
+  if (!role) throw new Error(`${username} is not a demonstration user`);
+  return `demo-${role.replaceAll('_', '-')}${n ? `-${n}` : ''}-2026`;
+}
+
+/**
+ * Signs `page` in as `username` (a demonstration user unless a password is
+ * given), signing out whoever was signed in first; ends on the home page.
+ */
+export async function login(page, username, password = demoPassword(username)) {
+  await page.context().clearCookies({ name: 'credgrid_session' });
+  await page.goto('/login');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/\?done=login$/);
+}

@@ -12,8 +12,6 @@
 
 use credgrid_api::http::{ServeOptions, serve};
 use credgrid_app::*;
-use credgrid_core::{Currency, Money};
-use rust_decimal::Decimal;
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -26,89 +24,37 @@ fn setting(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn product() -> NewProduct {
-    let cny = |minor| Money::from_minor(minor, Currency::CNY);
-    NewProduct {
-        code: "BENCH".into(),
-        name: "Bench".into(),
-        currency: Currency::CNY,
-        amount_min: cny(100),
-        amount_max: cny(100_000_000),
-        installments_min: 1,
-        installments_max: 36,
-        installments_default: 12,
-        annual_rate_min: Decimal::ZERO,
-        annual_rate_max: Decimal::new(24, 2),
-        annual_rate_default: Decimal::new(12, 2),
-        method: "annuity".into(),
-        every: 1,
-        unit: "months".into(),
-        interest_period: "installment".into(),
-        days_in_year: "365".into(),
-        days_in_month: "actual".into(),
-        rounding_mode: "half_even".into(),
-        installment_multiple: None,
-        grace_principal_periods: 0,
-        grace_interest_periods: 0,
-        penalty_uplift: Decimal::new(5, 1),
-        compound_interest: false,
-        allocation_order: vec![],
-        disbursement_fee_flat: cny(0),
-        disbursement_fee_rate: Decimal::ZERO,
-    }
-}
-
-/// An institution with `loans` disbursed loans of 1,000,000.00 each; their ids.
-fn portfolio(institution: &Institution, loans: u64) -> Vec<i64> {
-    let actor = Actor { user_id: 1 };
-    let root = institution
-        .list_nodes()
+/// An institution with `loans` generated disbursed loans (3,000.00 CNY or
+/// more each) and a teller; their ids and the teller's session token.
+fn portfolio(institution: &Institution, loans: u64) -> (Vec<i64>, String) {
+    let admin = Actor {
+        user_id: ADMIN_USER_ID,
+    };
+    let spec = PortfolioSpec {
+        loans,
+        seed: 1,
+        outlets: 1,
+    };
+    institution.generate_portfolio(admin, spec, &|_, _| {}).unwrap();
+    let teller = NewUser {
+        node_id: 1,
+        username: "bench.teller".into(),
+        display_name: "Bench teller".into(),
+        roles: vec!["teller".into()],
+        password: "bench teller password".into(),
+    };
+    institution.create_user(admin, teller).unwrap();
+    let token = institution
+        .login("bench.teller", "bench teller password")
         .unwrap()
-        .into_iter()
-        .find(|n| n.parent_id.is_none())
-        .unwrap();
-    let branch = institution
-        .create_node(actor, root.id, "branch", "B", "Branch")
-        .unwrap();
-    let outlet = institution
-        .create_node(actor, branch.id, "outlet", "O", "Outlet")
-        .unwrap();
-    let client = institution
-        .create_client(
-            actor,
-            NewClient {
-                outlet_id: outlet.id,
-                kind: "individual".into(),
-                name: "Li Wei".into(),
-                id_country: "CN".into(),
-                id_number: "11010519491231002X".into(),
-                phone: None,
-                address: None,
-            },
-        )
-        .unwrap();
-    let product = institution.create_product(actor, product()).unwrap();
-    (0..loans)
-        .map(|_| {
-            let application = LoanApplication {
-                client_id: client.id,
-                product_id: product.id,
-                principal: Money::from_minor(100_000_000, Currency::CNY),
-                annual_rate: None,
-                installments: None,
-                first_repayment_date: None,
-                account_manager_id: None,
-                purpose: None,
-            };
-            let loan = institution.apply(actor, application).unwrap();
-            institution.approve(actor, loan.id, None).unwrap();
-            institution.disburse(actor, loan.id, None).unwrap().id
-        })
-        .collect()
+        .token;
+    // A new database's generated loans are numbered from 1.
+    let ids = (1..=i64::try_from(loans).unwrap()).collect();
+    (ids, token)
 }
 
 /// One keep-alive connection sending `count` repayments; latencies in microseconds and failures.
-fn client(addr: SocketAddr, connection: u64, count: u64, loans: &[i64]) -> (Vec<u64>, u64) {
+fn client(addr: SocketAddr, token: &str, connection: u64, count: u64, loans: &[i64]) -> (Vec<u64>, u64) {
     let stream = TcpStream::connect(addr).unwrap();
     stream.set_nodelay(true).unwrap();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -120,7 +66,7 @@ fn client(addr: SocketAddr, connection: u64, count: u64, loans: &[i64]) -> (Vec<
         let loan = loans[usize::try_from((connection + n * 7) % loans.len() as u64).unwrap()];
         let request = format!(
             "POST /api/v1/loans/{loan}/repayments HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n\
-             Idempotency-Key: c{connection}-n{n}\r\nContent-Length: {}\r\n\r\n{body}",
+             Authorization: Bearer {token}\r\nIdempotency-Key: c{connection}-n{n}\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
         let started = Instant::now();
@@ -171,7 +117,7 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
     let institution = Institution::open(&dir.join("bench.db"), date).unwrap();
-    let loans = portfolio(&institution, loan_count);
+    let (loans, token) = portfolio(&institution, loan_count);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -188,8 +134,8 @@ fn main() {
     let started = Instant::now();
     let workers: Vec<_> = (0..connections)
         .map(|c| {
-            let loans = loans.clone();
-            std::thread::spawn(move || client(addr, c, per_connection, &loans))
+            let (loans, token) = (loans.clone(), token.clone());
+            std::thread::spawn(move || client(addr, &token, c, per_connection, &loans))
         })
         .collect();
     let mut latencies_us = Vec::new();
@@ -206,7 +152,12 @@ fn main() {
         .iter()
         .map(|id| {
             institution
-                .loan_transactions(*id)
+                .loan_transactions(
+                    Actor {
+                        user_id: ADMIN_USER_ID,
+                    },
+                    *id,
+                )
                 .unwrap()
                 .iter()
                 .filter(|t| t.kind == "repayment")

@@ -288,7 +288,7 @@ pub fn client_json(c: &ClientView) -> Value {
     json!({
         "id": c.id, "outlet_id": c.outlet_id, "kind": c.kind, "name": c.name,
         "id_country": c.id_country, "id_number": c.id_number, "phone": c.phone, "address": c.address,
-        "status": c.status, "created_on": c.created_on.to_string(),
+        "status": c.status, "created_on": c.created_on.to_string(), "unmasked": c.unmasked,
     })
 }
 

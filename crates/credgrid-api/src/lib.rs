@@ -3,5 +3,7 @@ pub mod dto;
 pub mod http;
 pub mod report_doc;
 pub mod schedule_doc;
+pub mod sheet;
+pub mod sms_gateway;
 pub mod ui;
 pub mod xlsx;

@@ -131,7 +131,14 @@ fn copy_template(template: &Path, db: &Path) -> u64 {
     );
     std::fs::copy(template, db).expect("copy the template");
     let institution = Institution::open(db, NaiveDate::MIN).expect("open the copy");
-    let report = institution.portfolio(None).expect("portfolio");
+    let report = institution
+        .portfolio(
+            credgrid_app::Actor {
+                user_id: credgrid_app::ADMIN_USER_ID,
+            },
+            None,
+        )
+        .expect("portfolio");
     report.lines.iter().map(|l| l.loans_active).sum()
 }
 

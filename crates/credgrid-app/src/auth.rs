@@ -2,14 +2,15 @@
 //! session tokens stored only as their SHA-256, expiry, logout, and login
 //! throttling whose answers never reveal whether a user exists.
 
+use crate::access::{authorize, staff};
 use crate::error::AppError;
-use crate::institution::{Institution, require_user};
+use crate::institution::Institution;
 use crate::model::Actor;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use credgrid_core::authz::Role;
+use credgrid_core::authz::{Permission, Role};
 use credgrid_store::SessionRow;
 use sha2::{Digest, Sha256};
 
@@ -40,6 +41,72 @@ impl Principal {
     }
 }
 
+/// How long a session checked against the store is trusted without looking
+/// again (the API's hot path authenticates every request). A logout through
+/// this process takes effect at once; a revocation made elsewhere (another
+/// process on the same database) within this time.
+pub const SESSION_CACHE_SECONDS: u64 = 5;
+/// The most sessions remembered; the cache starts over beyond it.
+const SESSION_CACHE_MAX: usize = 10_000;
+
+/// Recently checked sessions by token hash (see `SESSION_CACHE_SECONDS`),
+/// and the hashes of sessions ended through this process, never cached again.
+#[derive(Default)]
+pub(crate) struct SessionCache(std::sync::Mutex<Sessions>);
+
+#[derive(Default)]
+struct Sessions {
+    live: std::collections::HashMap<String, CachedSession>,
+    ended: std::collections::HashSet<String>,
+}
+
+struct CachedSession {
+    principal: Principal,
+    expires_at: DateTime<Utc>,
+    checked_at: std::time::Instant,
+}
+
+impl SessionCache {
+    fn get(&self, hash: &str, now: DateTime<Utc>) -> Option<Principal> {
+        let mut sessions = self.0.lock().ok()?;
+        let cached = sessions.live.get(hash)?;
+        if cached.checked_at.elapsed().as_secs() < SESSION_CACHE_SECONDS && now < cached.expires_at {
+            return Some(cached.principal.clone());
+        }
+        sessions.live.remove(hash);
+        None
+    }
+
+    fn put(&self, hash: String, principal: &Principal, expires_at: &str) {
+        let Ok(expires_at) = DateTime::parse_from_rfc3339(expires_at) else {
+            return;
+        };
+        let Ok(mut sessions) = self.0.lock() else { return };
+        if sessions.ended.contains(&hash) {
+            return;
+        }
+        if sessions.live.len() >= SESSION_CACHE_MAX {
+            sessions.live.clear();
+        }
+        let cached = CachedSession {
+            principal: principal.clone(),
+            expires_at: expires_at.with_timezone(&Utc),
+            checked_at: std::time::Instant::now(),
+        };
+        sessions.live.insert(hash, cached);
+    }
+
+    fn forget(&self, hash: &str) {
+        let Ok(mut sessions) = self.0.lock() else { return };
+        sessions.live.remove(hash);
+        if sessions.ended.len() >= SESSION_CACHE_MAX {
+            // The store refuses them anyway; this set only closes the race.
+            sessions.ended.clear();
+        }
+        sessions.ended.insert(hash.to_string());
+    }
+}
+
 /// A new session: the token to present (shown once) and when it expires.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionGrant {
@@ -64,8 +131,13 @@ fn now_text(now: DateTime<Utc>) -> String {
 }
 
 fn token_hash(token: &str) -> String {
+    use std::fmt::Write;
     let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(2 * digest.len());
+    for b in digest {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
 }
 
 fn new_token() -> String {
@@ -96,6 +168,19 @@ fn password_matches(password: &str, hash: &str) -> bool {
 fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| hash_password(&new_token()).unwrap_or_default())
+}
+
+/// The username and password of the `n`th demonstration user of `role`.
+pub fn demo_credentials(role: Role, n: u32) -> (String, String) {
+    let dashed = role.name().replace('_', "-");
+    if n <= 1 {
+        (format!("demo.{}", role.name()), format!("demo-{dashed}-2026"))
+    } else {
+        (
+            format!("demo.{}.{n}", role.name()),
+            format!("demo-{dashed}-{n}-2026"),
+        )
+    }
 }
 
 fn check_password_policy(password: &str) -> Result<(), AppError> {
@@ -161,9 +246,10 @@ impl Institution {
         let hash = hash_password(&user.password)?;
         let role_text = roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(",");
         self.write(move |tx, _| {
-            require_user(tx, actor)?;
+            let admin = authorize(tx, actor, Permission::UserAdmin)?;
             tx.org_node(user.node_id)
                 .map_err(|_| AppError::invalid("node_id", format!("node {} does not exist", user.node_id)))?;
+            admin.require_node(tx, user.node_id)?;
             let id =
                 tx.insert_app_user(user.node_id, &user.username, user.display_name.trim(), &role_text)?;
             tx.set_password_hash(id, &hash, &now_text(Utc::now()))?;
@@ -185,13 +271,73 @@ impl Institution {
         check_password_policy(&password)?;
         let hash = hash_password(&password)?;
         self.write(move |tx, _| {
-            require_user(tx, actor)?;
-            tx.app_user(user_id)
+            let me = staff(tx, actor)?;
+            let target = tx
+                .app_user(user_id)
                 .map_err(|_| AppError::not_found("user", user_id))?;
+            if me.user_id != user_id {
+                me.require(Permission::UserAdmin)?;
+                me.require_node(tx, target.node_id)?;
+            }
             tx.set_password_hash(user_id, &hash, &now_text(Utc::now()))?;
             crate::audit::record(tx, actor, "user.set_password", "user", user_id, None, None)?;
             Ok(())
         })
+    }
+
+    /// Sets the first password of a user who has none yet (the
+    /// administrator of a new database): whoever holds the database file
+    /// may do this once; afterwards only [`Institution::set_password`].
+    pub fn set_first_password(&self, user_id: i64, password: String) -> Result<(), AppError> {
+        check_password_policy(&password)?;
+        let hash = hash_password(&password)?;
+        self.write(move |tx, _| {
+            tx.app_user(user_id)
+                .map_err(|_| AppError::not_found("user", user_id))?;
+            if tx.password_hash(user_id)?.is_some() {
+                return Err(AppError::Refused {
+                    rule: "password-already-set",
+                    detail: "the user already has a password: sign in to change it".into(),
+                });
+            }
+            tx.set_password_hash(user_id, &hash, &now_text(Utc::now()))?;
+            let actor = Actor { user_id };
+            crate::audit::record(tx, actor, "user.first_password", "user", user_id, None, None)?;
+            Ok(())
+        })
+    }
+
+    /// Creates the demonstration staff of a new institution at `node_id`:
+    /// per role `demo.<role>` and `demo.<role>.2` (three committee members),
+    /// passwords `demo-<role-with-dashes>-2026` / `demo-<role-with-dashes>-2-2026`.
+    /// Returns `(username, password)` pairs. The passwords are public: for
+    /// demonstrations and tests only.
+    pub fn create_demo_staff(
+        &self,
+        actor: Actor,
+        node_id: i64,
+        display: impl Fn(Role) -> String,
+    ) -> Result<Vec<(String, String)>, AppError> {
+        let mut created = Vec::new();
+        for role in Role::ALL {
+            let copies = if role == Role::CommitteeMember { 3 } else { 2 };
+            for n in 1..=copies {
+                let (username, password) = demo_credentials(role, n);
+                let suffix = if n == 1 { String::new() } else { format!(" {n}") };
+                self.create_user(
+                    actor,
+                    NewUser {
+                        node_id,
+                        username: username.clone(),
+                        display_name: format!("{}{suffix}", display(role)),
+                        roles: vec![role.name().to_string()],
+                        password: password.clone(),
+                    },
+                )?;
+                created.push((username, password));
+            }
+        }
+        Ok(created)
     }
 
     /// Records that a client is a relative of a staff user (separation of duties).
@@ -205,9 +351,11 @@ impl Institution {
         crate::terms::check_name("relation", relation)?;
         let relation = relation.trim().to_string();
         self.write(move |tx, _| {
-            require_user(tx, actor)?;
-            tx.app_user(user_id)
+            let me = authorize(tx, actor, Permission::RelativeWrite)?;
+            let user = tx
+                .app_user(user_id)
                 .map_err(|_| AppError::not_found("user", user_id))?;
+            me.require_node(tx, user.node_id)?;
             tx.client(client_id)
                 .map_err(|_| AppError::not_found("client", client_id))?;
             tx.insert_relative(user_id, client_id, &relation)?;
@@ -287,23 +435,41 @@ impl Institution {
         if token.is_empty() || token.len() > 128 {
             return Err(refused);
         }
+        if let Some(principal) = self.cached_session(token) {
+            return Ok(principal);
+        }
         let now = now_text(Utc::now());
         let hash = token_hash(token);
-        self.read(|r| {
+        let (principal, expires_at) = self.read(|r| {
             let Some(session) = r.session(&hash)? else {
                 return Err(refused);
             };
             if session.revoked_at.is_some() || session.expires_at <= now {
                 return Err(refused);
             }
-            principal(r.app_user(session.user_id)?)
-        })
+            Ok((principal(r.app_user(session.user_id)?)?, session.expires_at))
+        })?;
+        self.inner.sessions.put(hash, &principal, &expires_at);
+        Ok(principal)
+    }
+
+    /// The user of a session checked within the last `SESSION_CACHE_SECONDS`
+    /// and not expired, without touching the store (`None`: call
+    /// `authenticate`, which looks it up and remembers it).
+    pub fn cached_session(&self, token: &str) -> Option<Principal> {
+        if token.is_empty() || token.len() > 128 {
+            return None;
+        }
+        self.inner.sessions.get(&token_hash(token), Utc::now())
     }
 
     /// Ends a session.
     pub fn logout(&self, token: &str) -> Result<(), AppError> {
         let principal = self.authenticate(token)?;
         let hash = token_hash(token);
+        // Refused from now on, even by a request that read the session
+        // before this logout committed.
+        self.inner.sessions.forget(&hash);
         self.write(move |tx, _| {
             tx.revoke_session(&hash, &now_text(Utc::now()))?;
             crate::audit::record(
@@ -319,8 +485,30 @@ impl Institution {
         })
     }
 
-    /// Every staff user.
-    pub fn users(&self) -> Result<Vec<Principal>, AppError> {
-        self.read(|r| r.app_users()?.into_iter().map(principal).collect())
+    /// The staff users at or below the actor's node (user administrators and auditors).
+    pub fn users(&self, actor: Actor) -> Result<Vec<Principal>, AppError> {
+        self.read(|r| {
+            let me = staff(r, actor)?;
+            if !me.may(Permission::UserAdmin) {
+                me.require(Permission::AuditRead)?;
+            }
+            let mut seen = Vec::new();
+            for row in r.app_users()? {
+                if me.sees_node(r, row.node_id)? {
+                    seen.push(principal(row)?);
+                }
+            }
+            Ok(seen)
+        })
+    }
+
+    /// Whether the user has a password yet (a new database's administrator has none).
+    pub fn has_password(&self, user_id: i64) -> Result<bool, AppError> {
+        self.read(|r| Ok(r.password_hash(user_id)?.is_some()))
+    }
+
+    /// The user a username names, for signing in from the command line.
+    pub fn user_named(&self, username: &str) -> Result<Option<Principal>, AppError> {
+        self.read(|r| r.user_by_username(username.trim())?.map(principal).transpose())
     }
 }

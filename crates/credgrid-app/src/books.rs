@@ -1,6 +1,7 @@
 //! The books: trial balance, the journal, the portfolio, and `check`, which
 //! proves the ledger balances and agrees with every loan's sub-ledger.
 
+use crate::access::authorize;
 use crate::codec::decode_summary;
 use crate::error::AppError;
 use crate::institution::{Institution, business_date};
@@ -8,6 +9,7 @@ use crate::model::*;
 use crate::views::{AccountIndex, currency_of, journal_view};
 use chrono::NaiveDate;
 use credgrid_core::Money;
+use credgrid_core::authz::Permission;
 use credgrid_store::ReadTx;
 use std::collections::BTreeMap;
 
@@ -39,10 +41,32 @@ fn account_index(r: &ReadTx<'_>) -> Result<AccountIndex, AppError> {
         .collect())
 }
 
+/// The node a report is for: the one asked (which must lie within the
+/// actor's node) or, when none is asked, the actor's own node (`None` for a
+/// user at the root: the whole institution).
+fn report_node(
+    r: &ReadTx<'_>,
+    actor: Actor,
+    permission: Permission,
+    node_id: Option<i64>,
+) -> Result<Option<i64>, AppError> {
+    let staff = authorize(r, actor, permission)?;
+    match node_id {
+        Some(id) => {
+            r.org_node(id).map_err(|_| AppError::not_found("node", id))?;
+            staff.require_node(r, id)?;
+            Ok(Some(id))
+        }
+        None if staff.node_path.len() <= 1 => Ok(None),
+        None => Ok(Some(staff.node_id)),
+    }
+}
+
 impl Institution {
     /// The chart of accounts.
-    pub fn accounts(&self) -> Result<Vec<AccountView>, AppError> {
+    pub fn accounts(&self, actor: Actor) -> Result<Vec<AccountView>, AppError> {
         self.read(|r| {
+            authorize(r, actor, Permission::LedgerRead)?;
             Ok(r.accounts()?
                 .into_iter()
                 .map(|a| AccountView {
@@ -54,8 +78,14 @@ impl Institution {
         })
     }
 
-    pub fn trial_balance(&self, as_of: NaiveDate, node_id: Option<i64>) -> Result<TrialBalance, AppError> {
+    pub fn trial_balance(
+        &self,
+        actor: Actor,
+        as_of: NaiveDate,
+        node_id: Option<i64>,
+    ) -> Result<TrialBalance, AppError> {
         self.read(|r| {
+            let node_id = report_node(r, actor, Permission::LedgerRead, node_id)?;
             let root = match node_id {
                 Some(id) => r.org_node(id).map_err(|_| AppError::not_found("node", id))?.id,
                 None => r
@@ -105,11 +135,22 @@ impl Institution {
     }
 
     /// Journal entries with an id greater than `after_id`, oldest first.
-    pub fn journal(&self, after_id: i64, limit: u32) -> Result<Vec<JournalEntryView>, AppError> {
+    /// The whole institution's journal: for users at the root of the tree.
+    pub fn journal(
+        &self,
+        actor: Actor,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<JournalEntryView>, AppError> {
         if limit == 0 || limit > 10_000 {
             return Err(AppError::invalid("limit", "must be 1 to 10000"));
         }
         self.read(|r| {
+            if report_node(r, actor, Permission::LedgerRead, None)?.is_some() {
+                return Err(AppError::Forbidden {
+                    permission: "scope".into(),
+                });
+            }
             let digits = digits_of(r)?;
             let index = account_index(r)?;
             r.journal_entries(after_id, limit)?
@@ -120,10 +161,9 @@ impl Institution {
     }
 
     /// The journal entries of one loan.
-    pub fn loan_journal(&self, loan_id: i64) -> Result<Vec<JournalEntryView>, AppError> {
+    pub fn loan_journal(&self, actor: Actor, loan_id: i64) -> Result<Vec<JournalEntryView>, AppError> {
         self.read(|r| {
-            r.loan(loan_id)
-                .map_err(|_| AppError::not_found("loan", loan_id))?;
+            crate::lending::loan_for(r, actor, Permission::LoanRead, loan_id)?;
             let digits = digits_of(r)?;
             let index = account_index(r)?;
             r.loan_journal(loan_id)?
@@ -135,8 +175,9 @@ impl Institution {
 
     /// Outstanding, overdue, PAR and classification per outlet and product,
     /// as the last end of day left them.
-    pub fn portfolio(&self, node_id: Option<i64>) -> Result<PortfolioReport, AppError> {
+    pub fn portfolio(&self, actor: Actor, node_id: Option<i64>) -> Result<PortfolioReport, AppError> {
         self.read(|r| {
+            let node_id = report_node(r, actor, Permission::ReportRead, node_id)?;
             let as_of = business_date(r)?;
             let outlets: BTreeMap<i64, String> = match node_id {
                 Some(id) => {
@@ -368,10 +409,12 @@ impl Institution {
     /// the organisation tree (and everything below it) or the whole institution.
     pub fn balance_sheet(
         &self,
+        actor: Actor,
         as_of: NaiveDate,
         node_id: Option<i64>,
     ) -> Result<Vec<BalanceSheet>, AppError> {
         self.read(|r| {
+            let node_id = report_node(r, actor, Permission::LedgerRead, node_id)?;
             let node = root_node(r, node_id)?;
             let digits = digits_of(r)?;
             let index = account_index(r)?;
@@ -424,6 +467,7 @@ impl Institution {
     /// `from..=to`, for a node (and below) or the whole institution.
     pub fn income_statement(
         &self,
+        actor: Actor,
         from: NaiveDate,
         to: NaiveDate,
         node_id: Option<i64>,
@@ -432,6 +476,7 @@ impl Institution {
             return Err(AppError::invalid("from", "must not be after `to`"));
         }
         self.read(|r| {
+            let node_id = report_node(r, actor, Permission::LedgerRead, node_id)?;
             let node = root_node(r, node_id)?;
             let digits = digits_of(r)?;
             let index = account_index(r)?;

@@ -5,22 +5,27 @@
 //! also moves the run's restart cursor, so a run killed half-way resumes
 //! where it stopped and no loan is processed twice (its summary is already
 //! as of the next day, and the detail row's primary key refuses a second
-//! insert). The GL posting of the day is made last, from the per-loan detail
-//! rows aggregated per outlet, product and account, in the same write that
-//! marks the day done and opens the next one.
+//! insert). Each chunk also adds its sums per outlet, product and currency
+//! to the day's running totals; the GL posting of the day is made last, from
+//! those totals, in the same write that marks the day done and opens the
+//! next one. While the writer writes a chunk, the next one is read and
+//! computed on a read connection; its write re-reads any loan that changed
+//! in between, so the outcome is the one of reading in the write.
 
 use crate::codec::{decode_position, decode_summary, encode_position, encode_summary};
 use crate::error::AppError;
-use crate::institution::{Inner, Institution, ProgressFn, business_date, require_user};
+use crate::institution::{Inner, Institution, ProgressFn, business_date};
 use crate::model::{Actor, EodSummary};
 use crate::terms::ProductRules;
 use crate::views::class_code;
 use chrono::NaiveDate;
-use credgrid_core::Money;
 use credgrid_core::classification::ClassificationInput;
 use credgrid_core::ledger::{Funds, JournalEntry, JournalLine, PostingEvent};
-use credgrid_core::servicing::{AccrualPosting, Step};
-use credgrid_store::{DailyLoanRow, DailyTotalsRow, DailyUpdate, NewJournalEntry, WriteTx};
+use credgrid_core::servicing::{AccrualPosting, LoanSummary, Step};
+use credgrid_core::{Currency, Money};
+use credgrid_store::{
+    DailyDetail, DailyLoanRow, DailyTotalsRow, DailyUpdate, DailyWriter, NewJournalEntry, ReadTx, WriteTx,
+};
 use std::collections::HashMap;
 
 /// The most loans per durable write during the end of day: each write
@@ -45,7 +50,7 @@ impl Institution {
         through: Option<NaiveDate>,
         progress: ProgressFn<'_>,
     ) -> Result<EodSummary, AppError> {
-        self.read(|r| require_user(r, actor))?;
+        self.read(|r| crate::access::authorize(r, actor, credgrid_core::authz::Permission::EodRun))?;
         let first = self.business_date()?;
         let through = through.unwrap_or(first);
         let mut summary = EodSummary::default();
@@ -91,15 +96,38 @@ impl Institution {
         })?;
         let chunk_loans = chunk_loans(total);
         progress(done, total);
+        // The next chunk is read and computed on a read connection while
+        // the writer writes this one (the two cores work at once); a chunk
+        // that cannot be read ahead is read in its write.
+        let mut ahead = self.prepare_chunk(date, cursor, chunk_loans).ok();
         loop {
             let before = done;
-            let (next, count) =
-                self.write(move |tx, inner| process_chunk(tx, inner, date, cursor, before, chunk_loans))?;
+            let (next, count, read_ahead) = match ahead.take() {
+                Some(chunk) if !chunk.loans.is_empty() => {
+                    let after = chunk.last;
+                    std::thread::scope(|scope| {
+                        let reader = scope.spawn(|| self.prepare_chunk(date, after, chunk_loans));
+                        let written = self
+                            .write(move |tx, inner| apply_chunk(tx, inner, date, chunk, before, chunk_loans));
+                        let read_ahead = reader.join().ok().and_then(Result::ok);
+                        written.map(|(next, count)| (next, count, read_ahead))
+                    })?
+                }
+                _ => {
+                    let (next, count) = self.write(move |tx, inner| {
+                        process_chunk(tx, inner, date, cursor, before, chunk_loans)
+                    })?;
+                    (next, count, None)
+                }
+            };
             let Some(next) = next else { break };
             cursor = next;
             done += count;
             progress(done.min(total), total);
+            ahead = read_ahead.filter(|chunk| chunk.after == cursor);
         }
+        // Collections (issue 7): promises judged, worklists rebuilt for the date (idempotent).
+        self.close_collection_day(actor, date)?;
         let day = self.write(move |tx, _| finish_day(tx, date, actor))?;
         progress(total, total);
         summary.loans_processed += day.loans;
@@ -120,8 +148,10 @@ fn chunk_loans(active: u64) -> u32 {
 }
 
 /// Processes the next chunk of up to `chunk_loans` active loans after
-/// `cursor`; returns the new cursor (`None` when no loan was left) and how
-/// many loans it processed.
+/// `cursor`, reading them in the write; returns the new cursor (`None` when
+/// no loan was left) and how many loans it processed. The chunk's loan
+/// updates, detail rows, its share of the day's totals and the moved cursor
+/// are one write.
 fn process_chunk(
     tx: &mut WriteTx<'_>,
     inner: &Inner,
@@ -135,29 +165,193 @@ fn process_chunk(
         return Ok((None, 0));
     };
     let mut products: HashMap<i64, ProductRules> = HashMap::new();
-    let mut processed = 0;
-    for loan in &loans {
-        if close_loan_day(tx, inner, &mut products, date, loan)? {
-            processed += 1;
+    let mut totals = ChunkTotals::default();
+    let processed = tx.with_daily_writer(date, |writer| {
+        let mut processed = 0;
+        for loan in &loans {
+            if let Some(day) = compute_loan_day(writer.tx(), inner, &mut products, date, loan)? {
+                write_loan_day(writer, &mut totals, &day)?;
+                processed += 1;
+            }
         }
-    }
-    let done = i64::try_from(done_before + processed).unwrap_or(i64::MAX);
-    tx.advance_eod_run(date, done, last)?;
+        Ok::<u64, AppError>(processed)
+    })?;
+    finish_chunk(tx, date, totals, done_before + processed, last)?;
     Ok((Some(last), processed))
 }
 
-/// Closes `date` for one loan. `false` when the loan was already past it
-/// (a resumed run).
-fn close_loan_day(
+/// A chunk of active loans read and computed ahead, on a read connection,
+/// while the previous chunk is written.
+struct PreparedChunk {
+    /// The chunk covers the active loans with `after < id <= last`.
+    after: i64,
+    last: i64,
+    /// Every active loan of the range at the read, with its computed day
+    /// (`None`: it was past the date already).
+    loans: Vec<(i64, Option<LoanDay>)>,
+}
+
+impl Institution {
+    /// Reads and computes the next chunk after `after` without writing.
+    fn prepare_chunk(
+        &self,
+        date: NaiveDate,
+        after: i64,
+        chunk_loans: u32,
+    ) -> Result<PreparedChunk, AppError> {
+        let inner = &self.inner;
+        self.read(|r| {
+            let rows = r.daily_loans(after, chunk_loans)?;
+            let mut products: HashMap<i64, ProductRules> = HashMap::new();
+            let mut loans = Vec::with_capacity(rows.len());
+            for row in &rows {
+                loans.push((row.id, compute_loan_day(r, inner, &mut products, date, row)?));
+            }
+            let last = rows.last().map_or(after, |l| l.id);
+            Ok(PreparedChunk { after, last, loans })
+        })
+    }
+}
+
+/// Writes a chunk computed ahead. The write first checks that the range
+/// still holds exactly the loans that were read (else the chunk is read and
+/// processed in the write instead), and each update finds its loan at the
+/// version it was read at (else that loan is read again and processed in
+/// the write): the outcome is the one [`process_chunk`] would give.
+fn apply_chunk(
     tx: &mut WriteTx<'_>,
+    inner: &Inner,
+    date: NaiveDate,
+    chunk: PreparedChunk,
+    done_before: u64,
+    chunk_loans: u32,
+) -> Result<(Option<i64>, u64), AppError> {
+    let now = tx.daily_loan_ids(chunk.after, chunk.last)?;
+    if chunk.loans.is_empty() || !now.iter().copied().eq(chunk.loans.iter().map(|(id, _)| *id)) {
+        return process_chunk(tx, inner, date, chunk.after, done_before, chunk_loans);
+    }
+    let mut products: HashMap<i64, ProductRules> = HashMap::new();
+    let mut totals = ChunkTotals::default();
+    let processed = tx.with_daily_writer(date, |writer| {
+        let mut processed = 0;
+        for (id, computed) in &chunk.loans {
+            let written = match computed {
+                Some(day) if writer.update_loan(&day.update)? => {
+                    writer.insert_detail(day.detail)?;
+                    totals.add(day)?;
+                    true
+                }
+                _ => close_loan_again(writer, inner, &mut products, &mut totals, date, *id)?,
+            };
+            processed += u64::from(written);
+        }
+        Ok::<u64, AppError>(processed)
+    })?;
+    finish_chunk(tx, date, totals, done_before + processed, chunk.last)?;
+    Ok((Some(chunk.last), processed))
+}
+
+/// Reads a loan in the write and closes its day (a loan that changed since
+/// it was read ahead). `false` when it is no longer active or already past
+/// the date.
+fn close_loan_again(
+    writer: &mut DailyWriter<'_, '_>,
+    inner: &Inner,
+    products: &mut HashMap<i64, ProductRules>,
+    totals: &mut ChunkTotals,
+    date: NaiveDate,
+    id: i64,
+) -> Result<bool, AppError> {
+    let Some(row) = writer.tx().daily_loan(id)? else {
+        return Ok(false);
+    };
+    let Some(day) = compute_loan_day(writer.tx(), inner, products, date, &row)? else {
+        return Ok(false);
+    };
+    write_loan_day(writer, totals, &day)?;
+    Ok(true)
+}
+
+/// Writes a loan's day read in the same write (its version cannot have moved).
+fn write_loan_day(
+    writer: &mut DailyWriter<'_, '_>,
+    totals: &mut ChunkTotals,
+    day: &LoanDay,
+) -> Result<(), AppError> {
+    if !writer.update_loan(&day.update)? {
+        return Err(AppError::Internal(format!(
+            "loan {} changed while its end of day was written",
+            day.update.id
+        )));
+    }
+    writer.insert_detail(day.detail)?;
+    totals.add(day)
+}
+
+/// Adds a chunk's totals and moves the restart cursor, in the chunk's write.
+fn finish_chunk(
+    tx: &mut WriteTx<'_>,
+    date: NaiveDate,
+    totals: ChunkTotals,
+    done: u64,
+    last: i64,
+) -> Result<(), AppError> {
+    tx.add_eod_totals(date, &totals.into_rows())?;
+    tx.advance_eod_run(date, i64::try_from(done).unwrap_or(i64::MAX), last)?;
+    Ok(())
+}
+
+/// One loan's day as computed from a read of it: what to write back.
+struct LoanDay {
+    outlet_id: i64,
+    product_id: i64,
+    currency: Currency,
+    update: DailyUpdate,
+    detail: DailyDetail,
+}
+
+/// A chunk's sums per outlet, product and currency, added to the day's
+/// running totals in the chunk's write.
+#[derive(Default)]
+struct ChunkTotals(HashMap<(i64, i64, Currency), DailyTotalsRow>);
+
+impl ChunkTotals {
+    fn add(&mut self, day: &LoanDay) -> Result<(), AppError> {
+        let detail = &day.detail;
+        let row = self
+            .0
+            .entry((day.outlet_id, day.product_id, day.currency))
+            .or_insert_with(|| DailyTotalsRow::zero(day.outlet_id, day.product_id, day.currency.code()));
+        row.add(
+            detail.days_past_due > 0,
+            detail.interest_minor,
+            detail.penalty_minor,
+            detail.provision_change_minor,
+        )?;
+        Ok(())
+    }
+
+    fn into_rows(self) -> Vec<DailyTotalsRow> {
+        let mut rows: Vec<DailyTotalsRow> = self.0.into_values().collect();
+        rows.sort_by(|a, b| {
+            (a.outlet_id, a.product_id, &a.currency).cmp(&(b.outlet_id, b.product_id, &b.currency))
+        });
+        rows
+    }
+}
+
+/// Computes `date` for one loan from a read of it (nothing is written).
+/// `None` when the loan was already past it (a resumed run).
+fn compute_loan_day(
+    r: &ReadTx<'_>,
     inner: &Inner,
     products: &mut HashMap<i64, ProductRules>,
     date: NaiveDate,
     loan: &DailyLoanRow,
-) -> Result<bool, AppError> {
+) -> Result<Option<LoanDay>, AppError> {
     let mut summary = decode_summary(&loan.summary)?;
     if summary.as_of > date {
-        return Ok(false);
+        return Ok(None);
     }
     if summary.as_of < date {
         return Err(AppError::Internal(format!(
@@ -172,21 +366,9 @@ fn close_loan_day(
     {
         Step::Posted(posting) => posting,
         Step::NeedsInstallments => {
-            if let std::collections::hash_map::Entry::Vacant(slot) = products.entry(loan.product_id) {
-                slot.insert(ProductRules::from_row(&tx.product(loan.product_id)?)?);
-            }
-            let rules = &products[&loan.product_id];
-            let row = tx.loan(loan.id)?;
-            let blob = row
-                .position
-                .as_deref()
-                .ok_or_else(|| AppError::Internal(format!("loan {} has no position", loan.id)))?;
-            let mut position = decode_position(blob, rules.loan_terms(&row)?, &summary)?;
-            let posting = position
-                .accrue_day_full()
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            summary = position.summary();
-            position_blob = Some(encode_position(&position));
+            let (posting, stepped, blob) = step_with_installments(r, products, loan, &summary)?;
+            summary = stepped;
+            position_blob = Some(blob);
             posting
         }
     };
@@ -206,6 +388,7 @@ fn close_loan_day(
         .minor();
     let update = DailyUpdate {
         id: loan.id,
+        version: loan.version,
         summary: encode_summary(&summary),
         position: position_blob,
         principal_outstanding_minor: summary.principal_outstanding_minor,
@@ -220,20 +403,47 @@ fn close_loan_day(
         next_due_on: (summary.next_due_date != NaiveDate::MAX).then_some(summary.next_due_date),
         accrued_through: date,
     };
-    tx.update_loan_daily(&update)?;
-    let penalty = posting.penalty.minor() + posting.compound.minor();
-    let change = provision - loan.provision_minor;
-    tx.insert_daily_detail(
-        date,
-        loan.id,
-        posting.interest.minor(),
-        penalty,
-        dpd,
-        update.class,
-        provision,
-        change,
-    )?;
-    Ok(true)
+    let detail = DailyDetail {
+        loan_id: loan.id,
+        interest_minor: posting.interest.minor(),
+        penalty_minor: posting.penalty.minor() + posting.compound.minor(),
+        days_past_due: dpd,
+        class: update.class,
+        provision_minor: provision,
+        provision_change_minor: provision - loan.provision_minor,
+    };
+    Ok(Some(LoanDay {
+        outlet_id: loan.outlet_id,
+        product_id: loan.product_id,
+        currency: summary.currency,
+        update,
+        detail,
+    }))
+}
+
+/// A due date passed: steps the day with the loan's installments (read with
+/// its product's rules) and returns the posting, the new summary and the new
+/// position blob.
+fn step_with_installments(
+    tx: &ReadTx<'_>,
+    products: &mut HashMap<i64, ProductRules>,
+    loan: &DailyLoanRow,
+    summary: &LoanSummary,
+) -> Result<(AccrualPosting, LoanSummary, Vec<u8>), AppError> {
+    if let std::collections::hash_map::Entry::Vacant(slot) = products.entry(loan.product_id) {
+        slot.insert(ProductRules::from_row(&tx.product(loan.product_id)?)?);
+    }
+    let rules = &products[&loan.product_id];
+    let row = tx.loan(loan.id)?;
+    let blob = row
+        .position
+        .as_deref()
+        .ok_or_else(|| AppError::Internal(format!("loan {} has no position", loan.id)))?;
+    let mut position = decode_position(blob, rules.loan_terms(&row)?, summary)?;
+    let posting = position
+        .accrue_day_full()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((posting, position.summary(), encode_position(&position)))
 }
 
 /// The day's totals, as the summary reports them.
@@ -252,7 +462,7 @@ struct DayTotals {
 fn finish_day(tx: &mut WriteTx<'_>, date: NaiveDate, actor: Actor) -> Result<DayTotals, AppError> {
     let mut day = DayTotals::default();
     let mut products: HashMap<i64, ProductRules> = HashMap::new();
-    for totals in tx.daily_totals(date)? {
+    for totals in day_totals(tx, date)? {
         if let std::collections::hash_map::Entry::Vacant(slot) = products.entry(totals.product_id) {
             slot.insert(ProductRules::from_row(&tx.product(totals.product_id)?)?);
         }
@@ -283,6 +493,8 @@ fn finish_day(tx: &mut WriteTx<'_>, date: NaiveDate, actor: Actor) -> Result<Day
         "loans={} overdue={} interest_minor={} penalty_minor={} provision_charged_minor={} provision_released_minor={}",
         day.loans, day.overdue, day.interest, day.penalty, day.charged, day.released
     );
+    crate::history::record_day(tx, date)?;
+    crate::coverage::snapshot_coverage(tx)?;
     tx.finish_eod_run(date, &text)?;
     crate::audit::record(
         tx,
@@ -297,7 +509,20 @@ fn finish_day(tx: &mut WriteTx<'_>, date: NaiveDate, actor: Actor) -> Result<Day
         .succ_opt()
         .ok_or_else(|| AppError::invalid("through", "is at the end of the calendar"))?;
     tx.set_business_date(next, None)?;
+    crate::rating::end_of_day(tx, actor, next)?;
     Ok(day)
+}
+
+/// The day's sums per outlet, product and currency: the running totals the
+/// chunks added, or — when they do not account for every detail row of the
+/// day (a day begun by a build without them) — the sums of the detail rows.
+fn day_totals(tx: &WriteTx<'_>, date: NaiveDate) -> Result<Vec<DailyTotalsRow>, AppError> {
+    let totals = tx.eod_totals(date)?;
+    let loans = totals.iter().try_fold(0_i64, |sum, t| sum.checked_add(t.loans));
+    if loans == Some(tx.accrual_detail_count(date)?) {
+        return Ok(totals);
+    }
+    Ok(tx.daily_totals(date)?)
 }
 
 /// One entry per outlet and product with the day's accrual and provision
@@ -336,6 +561,114 @@ fn day_entry(rules: &ProductRules, t: &DailyTotalsRow) -> Result<Option<JournalE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::institution::ADMIN_USER_ID;
+    use crate::model::PortfolioSpec;
+
+    /// An institution with `loans` generated loans in a temp file (removed on drop).
+    struct Scratch {
+        institution: Option<Institution>,
+        path: std::path::PathBuf,
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            drop(self.institution.take());
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+            }
+        }
+    }
+
+    fn scratch(name: &str, loans: u64) -> Scratch {
+        let path = std::env::temp_dir().join(format!("credgrid-eod-{name}-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let institution = Institution::open(&path, today).unwrap();
+        let actor = Actor {
+            user_id: ADMIN_USER_ID,
+        };
+        let spec = PortfolioSpec {
+            loans,
+            seed: 7,
+            outlets: 2,
+        };
+        institution.generate_portfolio(actor, spec, &|_, _| {}).unwrap();
+        Scratch {
+            institution: Some(institution),
+            path,
+        }
+    }
+
+    /// Reads a chunk ahead for the current date with its run started.
+    fn read_ahead(institution: &Institution) -> (NaiveDate, PreparedChunk) {
+        let date = institution.business_date().unwrap();
+        institution
+            .write(move |tx, _| Ok(tx.start_eod_run(date)?))
+            .unwrap();
+        (date, institution.prepare_chunk(date, 0, 1_000).unwrap())
+    }
+
+    /// Every loan got one detail row for `date`, and the running totals
+    /// count each of them once and agree with the detail rows.
+    fn assert_every_loan_closed_once(institution: &Institution, date: NaiveDate, loans: usize) {
+        let (details, totals, from_detail) = institution
+            .read(|r| {
+                Ok((
+                    r.accrual_details(date, 0, 10_000)?,
+                    r.eod_totals(date)?,
+                    r.daily_totals(date)?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(details.len(), loans);
+        assert_eq!(totals.iter().map(|t| t.loans).sum::<i64>(), loans as i64);
+        assert_eq!(totals, from_detail);
+    }
+
+    /// A loan that changed between the read ahead and the write (another
+    /// write moved its version) is read again in the write and closed from
+    /// what it is now: nothing computed from the stale read is written.
+    #[test]
+    fn a_loan_changed_after_the_read_ahead_is_closed_from_a_fresh_read() {
+        let scratch = scratch("changed", 40);
+        let institution = scratch.institution.as_ref().unwrap();
+        let (date, chunk) = read_ahead(institution);
+        assert_eq!(chunk.loans.len(), 40);
+        let changed = chunk.loans[3].0;
+        let version = institution
+            .write(move |tx, _| {
+                let mut row = tx.loan(changed)?;
+                row.provision_minor += 1_000;
+                Ok(tx.update_loan(&row)?)
+            })
+            .unwrap();
+        let (next, processed) = institution
+            .write(move |tx, inner| apply_chunk(tx, inner, date, chunk, 0, 1_000))
+            .unwrap();
+        assert_eq!((next.is_some(), processed), (true, 40));
+        let after = institution.read(move |r| Ok(r.loan(changed)?)).unwrap();
+        assert_eq!(after.version, version + 1, "closed once, on top of the change");
+        assert_every_loan_closed_once(institution, date, 40);
+    }
+
+    /// When the loans of the range are no longer those read ahead (here one
+    /// the read did not see), the whole chunk is read and closed in the write.
+    #[test]
+    fn a_range_that_changed_after_the_read_ahead_is_read_in_the_write() {
+        let scratch = scratch("range", 40);
+        let institution = scratch.institution.as_ref().unwrap();
+        let (date, mut chunk) = read_ahead(institution);
+        let (unseen, _) = chunk.loans.remove(5);
+        let (_, processed) = institution
+            .write(move |tx, inner| apply_chunk(tx, inner, date, chunk, 0, 1_000))
+            .unwrap();
+        assert_eq!(processed, 40);
+        let detail = institution
+            .read(move |r| Ok(r.accrual_details(date, unseen - 1, 1)?))
+            .unwrap();
+        assert_eq!(detail.first().map(|d| d.loan_id), Some(unseen));
+        assert_every_loan_closed_once(institution, date, 40);
+    }
 
     /// A day is cut into at least `EOD_CHUNKS_PER_DAY` durable writes when
     /// the bounds allow it, never smaller than the minimum chunk nor larger

@@ -8,7 +8,7 @@
 //! outlet and product, as the end of day does.
 
 use crate::error::AppError;
-use crate::institution::{Institution, ProgressFn, business_date, require_user};
+use crate::institution::{Institution, ProgressFn, business_date};
 use crate::lending::store_position;
 use crate::model::{Actor, GenerateSummary, NewProduct, PortfolioSpec};
 use crate::terms::{ProductRules, product_row};
@@ -127,7 +127,13 @@ impl Institution {
 }
 
 fn prepare(tx: &mut WriteTx<'_>, actor: Actor, spec: &PortfolioSpec) -> Result<Setup, AppError> {
-    require_user(tx, actor)?;
+    // Synthetic portfolios are for benchmarks: the administrator only.
+    let staff = crate::access::staff(tx, actor)?;
+    if !staff.has_role(credgrid_core::authz::Role::Administrator) {
+        return Err(AppError::Forbidden {
+            permission: "role.administrator".into(),
+        });
+    }
     let date = business_date(tx)?;
     let nodes = tx.org_nodes()?;
     let mut outlets: Vec<i64> = nodes

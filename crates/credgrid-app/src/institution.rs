@@ -6,9 +6,10 @@
 
 use crate::error::AppError;
 use crate::model::*;
-use crate::terms::{ProductRules, check_name, product_row, product_view};
+use crate::terms::{ProductRules, check_name, product_view};
 use crate::views::{client_view, node_view};
 use chrono::NaiveDate;
+use credgrid_core::authz::Permission;
 use credgrid_core::classification::{ClassificationConfig, Classifier};
 use credgrid_core::identity::validator_for;
 use credgrid_store::{NewClientRow, ReadTx, Store, WriteTx};
@@ -28,6 +29,12 @@ pub(crate) struct Inner {
     /// Parsed products by id. A product never changes once created (a new
     /// version is a new product), so the cache needs no invalidation.
     pub(crate) products: std::sync::RwLock<std::collections::HashMap<i64, Arc<ProductRules>>>,
+    /// Staff users and node paths (`access.rs`).
+    pub(crate) access: crate::access::AccessCache,
+    /// The configuration in force (`config.rs`).
+    pub(crate) config: crate::config::ConfigCache,
+    /// Recently checked sessions (`auth.rs`).
+    pub(crate) sessions: crate::auth::SessionCache,
 }
 
 /// Progress of a long job (end of day, generation): `(done, total)`.
@@ -54,9 +61,13 @@ impl Institution {
                 store,
                 classifier,
                 products: Default::default(),
+                access: Default::default(),
+                config: Default::default(),
+                sessions: Default::default(),
             }),
         };
         institution.bootstrap(initial_date)?;
+        institution.reload_config()?;
         Ok(institution)
     }
 
@@ -134,10 +145,11 @@ impl Institution {
         check_name("name", name)?;
         let (kind, code, name) = (kind.to_string(), code.to_string(), name.trim().to_string());
         self.write(move |tx, _| {
-            require_user(tx, actor)?;
+            let staff = crate::access::authorize(tx, actor, Permission::OrgWrite)?;
             let parent = tx
                 .org_node(parent_id)
                 .map_err(|_| AppError::not_found("node", parent_id))?;
+            staff.require_node(tx, parent_id)?;
             if parent.kind == "outlet" {
                 return Err(AppError::invalid(
                     "parent_id",
@@ -164,70 +176,100 @@ impl Institution {
         })
     }
 
-    pub fn list_nodes(&self) -> Result<Vec<NodeView>, AppError> {
-        self.read(|r| Ok(r.org_nodes()?.into_iter().map(node_view).collect()))
+    /// The organisation tree (every staff user may see its shape).
+    pub fn list_nodes(&self, actor: Actor) -> Result<Vec<NodeView>, AppError> {
+        self.read(|r| {
+            crate::access::staff(r, actor)?;
+            Ok(r.org_nodes()?.into_iter().map(node_view).collect())
+        })
     }
 
     // Clients.
     pub fn create_client(&self, actor: Actor, client: NewClient) -> Result<ClientView, AppError> {
         let new = validate_client(client)?;
         self.write(move |tx, _| {
-            require_user(tx, actor)?;
+            let staff = crate::access::authorize(tx, actor, Permission::ClientWrite)?;
             require_outlet(tx, new.outlet_id, "outlet_id")?;
+            if !staff.sees_node(tx, new.outlet_id)? {
+                return Err(AppError::invalid(
+                    "outlet_id",
+                    "the outlet is outside your part of the organisation",
+                ));
+            }
             let created_on = business_date(tx)?;
             let id = tx.insert_client(&NewClientRow { created_on, ..new })?;
             crate::audit::record(tx, actor, "client.create", "client", id, None, None)?;
-            Ok(client_view(tx.client(id)?))
+            Ok(client_view(tx.client(id)?, &staff))
         })
     }
 
-    pub fn client(&self, id: i64) -> Result<ClientView, AppError> {
-        self.read(|r| {
-            Ok(client_view(
-                r.client(id).map_err(|_| AppError::not_found("client", id))?,
-            ))
-        })
+    /// One client, within the user's part of the organisation, with its
+    /// personal data masked for the user's roles; a view that shows any of
+    /// it in full is recorded in the audit trail before it is returned.
+    pub fn client(&self, actor: Actor, id: i64) -> Result<ClientView, AppError> {
+        let view = self.read(|r| {
+            let staff = crate::access::authorize(r, actor, Permission::ClientRead)?;
+            let row = r.client(id).map_err(|_| AppError::not_found("client", id))?;
+            staff.require_node(r, row.outlet_id)?;
+            Ok(client_view(row, &staff))
+        })?;
+        if !view.unmasked.is_empty() {
+            let fields = view.unmasked.join(",");
+            self.write(move |tx, _| {
+                let after = Some(format!("fields={fields}"));
+                crate::audit::record(tx, actor, "client.view_unmasked", "client", id, after, None)
+            })?;
+        }
+        Ok(view)
     }
 
-    pub fn list_clients(&self, query: Option<&str>, page: PageRequest) -> Result<Page<ClientView>, AppError> {
+    /// Clients of the outlets at or below the user's node, oldest first;
+    /// `query` matches the start of a name, or of an identity number for
+    /// users who see identity numbers in full. Personal data is masked as
+    /// in [`Institution::client`]; a page showing any in full is audited.
+    pub fn list_clients(
+        &self,
+        actor: Actor,
+        query: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<ClientView>, AppError> {
         let limit = page_limit(page)?;
         let query = query.map(str::trim).filter(|q| !q.is_empty());
-        self.read(|r| {
-            let rows = r.clients(page.after_id, limit + 1, query)?;
-            Ok(paginate(
-                rows.into_iter().map(client_view).collect(),
-                limit,
-                |c| c.id,
-            ))
-        })
+        let found = self.read(|r| {
+            let staff = crate::access::authorize(r, actor, Permission::ClientRead)?;
+            let by_id = crate::views::sees_id_numbers(&staff);
+            let rows = r.clients_within(staff.node_id, page.after_id, limit + 1, query, by_id)?;
+            let views = rows.into_iter().map(|row| client_view(row, &staff)).collect();
+            Ok(paginate(views, limit, |c: &ClientView| c.id))
+        })?;
+        let shown: Vec<&ClientView> = found.items.iter().filter(|c| !c.unmasked.is_empty()).collect();
+        if !shown.is_empty() {
+            let ids: Vec<String> = shown.iter().map(|c| c.id.to_string()).collect();
+            let after = Some(format!("ids={}", ids.join(",")));
+            self.write(move |tx, _| {
+                crate::audit::record(tx, actor, "client.list_unmasked", "client", "page", after, None)
+            })?;
+        }
+        Ok(found)
     }
 
     // Products.
-    pub fn create_product(&self, actor: Actor, product: NewProduct) -> Result<ProductView, AppError> {
-        self.write(move |tx, _| {
-            require_user(tx, actor)?;
-            let row = product_row(&product, business_date(tx)?)?;
-            let id = tx.insert_product(&row)?;
-            crate::audit::record(
-                tx,
-                actor,
-                "product.create",
-                "product",
-                id,
-                Some(format!("code={}", row.code)),
-                None,
-            )?;
-            product_view(&tx.product(id)?)
+    // A product is created only through a maker-checker proposal:
+    // `Institution::propose_product` then `approve_config` by a second user
+    // (`config.rs`).
+
+    /// One product (every staff user may read the catalogue of products).
+    pub fn product(&self, actor: Actor, id: i64) -> Result<ProductView, AppError> {
+        self.read(|r| {
+            crate::access::staff(r, actor)?;
+            product_view(&r.product(id).map_err(|_| AppError::not_found("product", id))?)
         })
     }
 
-    pub fn product(&self, id: i64) -> Result<ProductView, AppError> {
-        self.read(|r| product_view(&r.product(id).map_err(|_| AppError::not_found("product", id))?))
-    }
-
-    pub fn list_products(&self, page: PageRequest) -> Result<Page<ProductView>, AppError> {
+    pub fn list_products(&self, actor: Actor, page: PageRequest) -> Result<Page<ProductView>, AppError> {
         let limit = page_limit(page)?;
         self.read(|r| {
+            crate::access::staff(r, actor)?;
             let rows = r.products(page.after_id, limit + 1)?;
             let views = rows.iter().map(product_view).collect::<Result<Vec<_>, _>>()?;
             Ok(paginate(views, limit, |p| p.id))
@@ -242,12 +284,6 @@ pub(crate) fn business_date(r: &ReadTx<'_>) -> Result<NaiveDate, AppError> {
 }
 
 /// The acting user must exist (login and roles come with issue 4).
-pub(crate) fn require_user(r: &ReadTx<'_>, actor: Actor) -> Result<(), AppError> {
-    r.app_user(actor.user_id)
-        .map(|_| ())
-        .map_err(|_| AppError::invalid("user", format!("user {} does not exist", actor.user_id)))
-}
-
 pub(crate) fn require_outlet(r: &ReadTx<'_>, id: i64, field: &str) -> Result<(), AppError> {
     match r.org_node(id) {
         Ok(node) if node.kind == "outlet" => Ok(()),
@@ -347,7 +383,7 @@ thread_local! {
     /// The institution whose job runs on this thread (set around each read
     /// and write job), so deep helpers reach its caches without threading
     /// a parameter through every call.
-    static CURRENT: std::cell::RefCell<Option<Arc<Inner>>> = const { std::cell::RefCell::new(None) };
+    pub(crate) static CURRENT: std::cell::RefCell<Option<Arc<Inner>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Runs `f` with `inner` as this thread's current institution.

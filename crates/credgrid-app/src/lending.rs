@@ -6,17 +6,20 @@
 //! back-dated repayment or a reversal replays the loan from disbursement and
 //! posts the difference (`recomputation`) against what the books held.
 
+use crate::access::{Staff, authorize};
 use crate::codec::{decode_position, decode_summary, encode_position, encode_summary};
 use crate::error::AppError;
-use crate::institution::{Institution, business_date, page_limit, paginate, product_rules, require_user};
+use crate::institution::{Institution, business_date, page_limit, paginate, product_rules};
 use crate::model::*;
 use crate::terms::{ProductRules, check_name};
 use crate::views::{self, balances, class_code, schedule_view, transaction_view};
 use chrono::NaiveDate;
+use credgrid_core::authz::Permission;
 use credgrid_core::classification::LoanClass;
 use credgrid_core::ledger::{
     AccountCode, Funds, JournalEntry, JournalLine, PostingEvent, RepaymentParts, WriteOffParts,
 };
+use credgrid_core::origination::Step;
 use credgrid_core::schedule;
 use credgrid_core::servicing::{
     EventOutcome, LoanEvent, LoanPosition, LoanStatus, Prepayment, RepaymentOutcome, replay,
@@ -71,6 +74,23 @@ fn invalid_state(row: &LoanRow, action: &'static str) -> AppError {
 
 fn load_loan(r: &ReadTx<'_>, id: i64) -> Result<LoanRow, AppError> {
     r.loan(id).map_err(|_| AppError::not_found("loan", id))
+}
+
+/// The loan, refused unless the actor holds `permission` and the loan's
+/// outlet lies within the actor's node. A loan outside it is "not found",
+/// so its existence does not leak.
+pub(crate) fn loan_for(
+    r: &ReadTx<'_>,
+    actor: Actor,
+    permission: Permission,
+    id: i64,
+) -> Result<(LoanRow, std::sync::Arc<Staff>), AppError> {
+    let staff = authorize(r, actor, permission)?;
+    let row = load_loan(r, id)?;
+    if !staff.sees_node(r, row.outlet_id)? {
+        return Err(AppError::not_found("loan", id));
+    }
+    Ok((row, staff))
 }
 
 /// A disbursed loan with its parsed product and its position.
@@ -334,11 +354,12 @@ impl Institution {
     fn keyed(
         &self,
         actor: Actor,
+        (permission, loan_id): (Permission, i64),
         key: Option<IdempotencyKey>,
         body: impl FnOnce(&mut WriteTx<'_>) -> Result<i64, AppError> + Send + 'static,
     ) -> Result<TransactionView, AppError> {
         self.write(move |tx, _| {
-            require_user(tx, actor)?;
+            loan_for(tx, actor, permission, loan_id)?;
             if let Some(id) = prior_result(tx, actor, &key)? {
                 return transaction_of(tx, id);
             }
@@ -352,61 +373,21 @@ impl Institution {
         if let Some(purpose) = &application.purpose {
             check_name("purpose", purpose)?;
         }
-        let id = self.write(move |tx, _| {
-            require_user(tx, actor)?;
-            let client = tx.client(application.client_id).map_err(|_| {
-                AppError::invalid(
-                    "client_id",
-                    format!("client {} does not exist", application.client_id),
-                )
-            })?;
-            if client.status != "active" {
-                return Err(AppError::invalid("client_id", "the client is not active"));
-            }
-            let product_row = tx.product(application.product_id).map_err(|_| {
-                AppError::invalid(
-                    "product_id",
-                    format!("product {} does not exist", application.product_id),
-                )
-            })?;
-            if !product_row.active {
-                return Err(AppError::invalid(
-                    "product_id",
-                    "the product is not offered any more",
-                ));
-            }
-            let rules = crate::terms::ProductRules::from_row(&product_row)?;
-            let date = business_date(tx)?;
-            let row = application_row(&application, &rules, client.outlet_id, actor, date)?;
-            if let Some(manager) = application.account_manager_id {
-                tx.app_user(manager).map_err(|_| {
-                    AppError::invalid("account_manager_id", format!("user {manager} does not exist"))
-                })?;
-            }
-            let id = tx.insert_loan(&row)?;
-            crate::audit::record(
-                tx,
-                actor,
-                "loan.apply",
-                "loan",
-                id,
-                Some(format!("principal={}", application.principal.to_major_string())),
-                None,
-            )?;
-            tx.insert_loan_event(id, "applied", None, "application", actor.user_id, date, None)?;
-            Ok(id)
-        })?;
-        self.loan(id)
+        let id = self.write(move |tx, _| apply_in(tx, actor, &application))?;
+        self.loan(actor, id)
     }
 
     pub fn approve(&self, actor: Actor, loan_id: i64, reason: Option<String>) -> Result<LoanView, AppError> {
+        // The current workflow step, approved by the actor under every rule (origination.rs).
         let reason = reason.map(|r| check_reason("reason", &r)).transpose()?;
-        self.decide(actor, loan_id, "approved", reason, "approval")
+        self.approve_current_step(actor, loan_id, reason)?;
+        self.loan(actor, loan_id)
     }
 
     pub fn reject(&self, actor: Actor, loan_id: i64, reason: String) -> Result<LoanView, AppError> {
         let reason = check_reason("reason", &reason)?;
-        self.decide(actor, loan_id, "rejected", Some(reason), "rejection")
+        self.reject_current_step(actor, loan_id, reason)?;
+        self.loan(actor, loan_id)
     }
 
     pub fn withdraw(&self, actor: Actor, loan_id: i64, reason: String) -> Result<LoanView, AppError> {
@@ -423,9 +404,12 @@ impl Institution {
         reason: Option<String>,
         action: &'static str,
     ) -> Result<LoanView, AppError> {
+        let permission = match to {
+            "withdrawn" => Permission::LoanApply,
+            _ => Permission::Step(Step::Approval),
+        };
         self.write(move |tx, _| {
-            require_user(tx, actor)?;
-            let mut row = load_loan(tx, loan_id)?;
+            let (mut row, _) = loan_for(tx, actor, permission, loan_id)?;
             let allowed = row.status == "application" || (to == "withdrawn" && row.status == "approved");
             if !allowed {
                 return Err(invalid_state(&row, action));
@@ -446,7 +430,7 @@ impl Institution {
             transition(tx, &mut row, to, actor, date, reason.as_deref())?;
             save(tx, &row)
         })?;
-        self.loan(loan_id)
+        self.loan(actor, loan_id)
     }
 
     /// Disburses on the business date: generates the schedule and posts the
@@ -458,14 +442,15 @@ impl Institution {
         key: Option<IdempotencyKey>,
     ) -> Result<LoanView, AppError> {
         self.write(move |tx, _| {
-            require_user(tx, actor)?;
+            let (row, _) = loan_for(tx, actor, Permission::LoanDisburse, loan_id)?;
             if prior_result(tx, actor, &key)?.is_some() {
                 return Ok(());
             }
-            let row = load_loan(tx, loan_id)?;
             if row.status != "approved" {
                 return Err(invalid_state(&row, "disbursement"));
             }
+            // The workflow must have reached disbursement (gate 4 done); exposure checked again.
+            crate::origination::before_disbursement(tx, actor, loan_id)?;
             disburse_row(tx, row, actor)?;
             crate::audit::record(
                 tx,
@@ -478,17 +463,26 @@ impl Institution {
             )?;
             remember(tx, actor, &key, "loan", loan_id)
         })?;
-        self.loan(loan_id)
+        self.loan(actor, loan_id)
     }
 
-    pub fn loan(&self, id: i64) -> Result<LoanView, AppError> {
+    /// One loan with its schedule and balances.
+    pub fn loan(&self, actor: Actor, id: i64) -> Result<LoanView, AppError> {
         let classifier = self.inner.classifier;
-        self.read(|r| loan_view(r, load_loan(r, id)?, &classifier, true))
+        self.read(|r| {
+            loan_view(
+                r,
+                loan_for(r, actor, Permission::LoanRead, id)?.0,
+                &classifier,
+                true,
+            )
+        })
     }
 
     /// The currency of a loan (its product's), without building its view:
     /// what the API needs to read an amount sent for the loan.
     pub fn loan_currency(&self, id: i64) -> Result<Currency, AppError> {
+        // The currency is no secret; the use case that follows checks who may act.
         self.read(|r| {
             Ok(product_rules(
                 r,
@@ -499,7 +493,13 @@ impl Institution {
         })
     }
 
-    pub fn list_loans(&self, status: Option<&str>, page: PageRequest) -> Result<Page<LoanView>, AppError> {
+    /// Loans booked within the actor's node, by id.
+    pub fn list_loans(
+        &self,
+        actor: Actor,
+        status: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<LoanView>, AppError> {
         const STATUSES: [&str; 7] = [
             "application",
             "approved",
@@ -520,7 +520,17 @@ impl Institution {
         let limit = page_limit(page)?;
         let classifier = self.inner.classifier;
         self.read(|r| {
-            let rows = r.loans(page.after_id, limit + 1, status, None)?;
+            let staff = authorize(r, actor, Permission::LoanRead)?;
+            let rows = if staff.node_path.len() <= 1 {
+                r.loans(page.after_id, limit + 1, status, None)?
+            } else {
+                let outlets: Vec<i64> = r
+                    .descendant_outlets(staff.node_id)?
+                    .iter()
+                    .map(|o| o.id)
+                    .collect();
+                r.loans_at_outlets(page.after_id, limit + 1, status, &outlets)?
+            };
             let views = rows
                 .into_iter()
                 .map(|row| loan_view(r, row, &classifier, false))
@@ -529,9 +539,9 @@ impl Institution {
         })
     }
 
-    pub fn loan_transactions(&self, loan_id: i64) -> Result<Vec<TransactionView>, AppError> {
+    pub fn loan_transactions(&self, actor: Actor, loan_id: i64) -> Result<Vec<TransactionView>, AppError> {
         self.read(|r| {
-            let loan = load_loan(r, loan_id)?;
+            let (loan, _) = loan_for(r, actor, Permission::LoanRead, loan_id)?;
             let rules = product_rules(r, loan.product_id)?;
             Ok(r.loan_transactions(loan_id)?
                 .into_iter()
@@ -540,9 +550,9 @@ impl Institution {
         })
     }
 
-    pub fn loan_events(&self, loan_id: i64) -> Result<Vec<LoanEventView>, AppError> {
+    pub fn loan_events(&self, actor: Actor, loan_id: i64) -> Result<Vec<LoanEventView>, AppError> {
         self.read(|r| {
-            load_loan(r, loan_id)?;
+            loan_for(r, actor, Permission::LoanRead, loan_id)?;
             Ok(r.loan_events(loan_id)?
                 .into_iter()
                 .map(views::event_view)
@@ -598,11 +608,10 @@ fn repay_job(
     prepayment: Prepayment,
     key: Option<IdempotencyKey>,
 ) -> Result<TransactionView, AppError> {
-    require_user(tx, actor)?;
+    let (row, _) = loan_for(tx, actor, Permission::RepaymentPost, loan_id)?;
     if let Some(id) = prior_result(tx, actor, &key)? {
         return transaction_of(tx, id);
     }
-    let row = load_loan(tx, loan_id)?;
     if row.status != "disbursed" {
         return Err(invalid_state(&row, "repayment"));
     }
@@ -659,7 +668,7 @@ impl Institution {
         key: Option<IdempotencyKey>,
     ) -> Result<TransactionView, AppError> {
         let reason = check_reason("reason", &reason)?;
-        self.keyed(actor, key, move |tx| {
+        self.keyed(actor, (Permission::RepaymentReverse, loan_id), key, move |tx| {
             let id = reverse_transaction(tx, loan_id, transaction_id, &reason, actor)?;
             crate::audit::record(
                 tx,
@@ -683,7 +692,7 @@ impl Institution {
         key: Option<IdempotencyKey>,
     ) -> Result<TransactionView, AppError> {
         let reason = check_reason("reason", &reason)?;
-        self.keyed(actor, key, move |tx| {
+        self.keyed(actor, (Permission::FeeCharge, loan_id), key, move |tx| {
             let row = load_loan(tx, loan_id)?;
             if row.status != "disbursed" {
                 return Err(invalid_state(&row, "fee"));
@@ -727,7 +736,7 @@ impl Institution {
         key: Option<IdempotencyKey>,
     ) -> Result<TransactionView, AppError> {
         let reason = check_reason("reason", &reason)?;
-        self.keyed(actor, key, move |tx| {
+        self.keyed(actor, (Permission::LoanWriteOff, loan_id), key, move |tx| {
             let row = load_loan(tx, loan_id)?;
             if row.status != "disbursed" {
                 return Err(invalid_state(&row, "write-off"));
@@ -753,7 +762,7 @@ impl Institution {
         amount: Money,
         key: Option<IdempotencyKey>,
     ) -> Result<TransactionView, AppError> {
-        self.keyed(actor, key, move |tx| {
+        self.keyed(actor, (Permission::RepaymentPost, loan_id), key, move |tx| {
             let row = load_loan(tx, loan_id)?;
             if row.status != "written_off" {
                 return Err(invalid_state(&row, "recovery"));
@@ -1113,6 +1122,9 @@ fn repay_today(
         .gl
         .repayment(parts, Funds::Cash)
         .map_err(ledger_error)?;
+    // Everything is checked: from here on only writes, which fail only if
+    // the database does (then the whole batch fails), so no savepoint.
+    tx.final_writes();
     let entry_id = post(
         tx,
         &loan.row,
@@ -1519,4 +1531,63 @@ fn due_now(position: &LoanPosition, date: NaiveDate, row: &LoanRow) -> Money {
         .map(|i| i.principal_unpaid() + i.interest_unpaid() + i.fee_unpaid())
         .sum();
     Money::from_minor(installments + position.summary().penalty_unpaid_minor(), currency)
+}
+
+/// The write job of `Institution::apply`: checks and records an application
+/// and returns the loan's id. Also used by a draw on a credit line
+/// (`credit_line.rs`), which adds its own records in the same job.
+pub(crate) fn apply_in(
+    tx: &mut WriteTx<'_>,
+    actor: Actor,
+    application: &LoanApplication,
+) -> Result<i64, AppError> {
+    let staff = authorize(tx, actor, Permission::LoanApply)?;
+    let client = tx.client(application.client_id).map_err(|_| {
+        AppError::invalid(
+            "client_id",
+            format!("client {} does not exist", application.client_id),
+        )
+    })?;
+    if !staff.sees_node(tx, client.outlet_id)? {
+        return Err(AppError::invalid(
+            "client_id",
+            format!("client {} does not exist", application.client_id),
+        ));
+    }
+    if client.status != "active" {
+        return Err(AppError::invalid("client_id", "the client is not active"));
+    }
+    let product_row = tx.product(application.product_id).map_err(|_| {
+        AppError::invalid(
+            "product_id",
+            format!("product {} does not exist", application.product_id),
+        )
+    })?;
+    if !product_row.active {
+        return Err(AppError::invalid(
+            "product_id",
+            "the product is not offered any more",
+        ));
+    }
+    let rules = crate::terms::ProductRules::from_row(&product_row)?;
+    let date = business_date(tx)?;
+    let row = application_row(application, &rules, client.outlet_id, actor, date)?;
+    if let Some(manager) = application.account_manager_id {
+        tx.app_user(manager)
+            .map_err(|_| AppError::invalid("account_manager_id", format!("user {manager} does not exist")))?;
+    }
+    let id = tx.insert_loan(&row)?;
+    crate::audit::record(
+        tx,
+        actor,
+        "loan.apply",
+        "loan",
+        id,
+        Some(format!("principal={}", application.principal.to_major_string())),
+        None,
+    )?;
+    tx.insert_loan_event(id, "applied", None, "application", actor.user_id, date, None)?;
+    // R-ORIG-1: placed in a risk tier when submitted.
+    crate::origination::start_workflow(tx, actor, id, crate::origination::Placement::default())?;
+    Ok(id)
 }

@@ -92,6 +92,10 @@ pub struct ClientView {
     pub address: Option<String>,
     pub status: String,
     pub created_on: NaiveDate,
+    /// The personal data shown in full (`id_number`, `phone`, `address`);
+    /// the others are masked for the viewer's roles (R-SEC-4), and each
+    /// view that shows one in full is in the audit trail.
+    pub unmasked: Vec<&'static str>,
 }
 
 /// Applying for a loan.

@@ -1,8 +1,11 @@
 //! Stored rows turned into the views the API and the CLI show.
 
+use crate::access::Staff;
 use crate::error::AppError;
 use crate::model::*;
+use credgrid_core::authz::{Permission, Role};
 use credgrid_core::classification::{Classifier, LoanClass};
+use credgrid_core::masking::{MaskingPolicy, PersonalData, reveal};
 use credgrid_core::schedule::ScheduleError;
 use credgrid_core::servicing::LoanPosition;
 use credgrid_core::{Currency, Money};
@@ -68,19 +71,53 @@ pub(crate) fn node_view(row: OrgNodeRow) -> NodeView {
     }
 }
 
-pub(crate) fn client_view(row: ClientRow) -> ClientView {
+/// A client as `staff` may see it: ID number, phone and address in full
+/// only where one of the user's roles both holds `client.read_unmasked` and
+/// needs that kind of data under the masking policy (R-SEC-4); masked
+/// otherwise. `unmasked` names what is shown in full (the caller logs it).
+pub(crate) fn client_view(row: ClientRow, staff: &Staff) -> ClientView {
+    let roles = unmasking_roles(staff);
+    let policy = MaskingPolicy::default();
+    let mut unmasked = Vec::new();
+    let mut show = |kind: PersonalData, value: &str| {
+        let revealed = reveal(&policy, &roles, kind, value);
+        if revealed.unmasked {
+            unmasked.push(kind.name());
+        }
+        revealed.text
+    };
+    let id_number = show(PersonalData::IdNumber, &row.id_number);
+    let phone = row.phone.as_deref().map(|p| show(PersonalData::Phone, p));
+    let address = row.address.as_deref().map(|a| show(PersonalData::Address, a));
     ClientView {
         id: row.id,
         outlet_id: row.outlet_id,
         kind: row.kind,
         name: row.name,
         id_country: row.id_country,
-        id_number: row.id_number,
-        phone: row.phone,
-        address: row.address,
+        id_number,
+        phone,
+        address,
         status: row.status,
         created_on: row.created_on,
+        unmasked,
     }
+}
+
+/// The user's roles that the matrix in force lets see personal data unmasked.
+pub(crate) fn unmasking_roles(staff: &Staff) -> Vec<Role> {
+    let matrix = crate::config::matrix_in_force();
+    staff
+        .roles
+        .iter()
+        .copied()
+        .filter(|r| matrix.allows(&[*r], Permission::ClientReadUnmasked))
+        .collect()
+}
+
+/// Whether `staff` sees identity numbers in full (then they may also search by one).
+pub(crate) fn sees_id_numbers(staff: &Staff) -> bool {
+    MaskingPolicy::default().sees_full(&unmasking_roles(staff), PersonalData::IdNumber)
 }
 
 /// The class stored as 1 (pass) … 5 (loss); 0 before disbursement.

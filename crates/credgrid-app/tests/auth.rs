@@ -93,3 +93,31 @@ fn weak_passwords_and_unknown_roles_are_refused_with_the_field_named() {
         matches!(inst.create_user(ADMIN, user), Err(AppError::Invalid { field, .. }) if field == "roles")
     );
 }
+
+/// The API authenticates every request: a session checked moments ago is
+/// answered from memory (`cached_session`), and a logout ends it at once,
+/// in memory as in the store.
+#[test]
+fn a_checked_session_is_remembered_until_it_is_logged_out() {
+    let inst = institution("session-cache");
+    let created = teller(&inst);
+    let grant = inst.login("li.teller", "correct horse battery").unwrap();
+    assert_eq!(inst.cached_session(&grant.token), None, "not checked yet");
+    inst.authenticate(&grant.token).unwrap();
+    let cached = inst
+        .cached_session(&grant.token)
+        .expect("remembered after a check");
+    assert_eq!(cached.user_id, created.user_id);
+    assert_eq!(inst.cached_session("not-a-token"), None);
+    inst.logout(&grant.token).unwrap();
+    assert_eq!(inst.cached_session(&grant.token), None);
+    assert!(matches!(
+        inst.authenticate(&grant.token),
+        Err(AppError::Unauthenticated { .. })
+    ));
+    assert_eq!(
+        inst.cached_session(&grant.token),
+        None,
+        "a refused session is not remembered"
+    );
+}

@@ -8,7 +8,8 @@ use credgrid_core::{Currency, Money};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 
-const ADMIN: Actor = Actor { user_id: 1 };
+mod common;
+use common::*;
 
 fn temp_db(name: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now()
@@ -68,16 +69,19 @@ struct World {
 
 fn world(name: &str) -> World {
     let inst = Institution::open(&temp_db(name), date("2024-01-10")).unwrap();
+    hire(&inst);
     let branch = inst
         .create_node(ADMIN, 1, "branch", "B1", "Qingshan branch")
         .unwrap();
     let outlet = inst
         .create_node(ADMIN, branch.id, "outlet", "O1", "Liujia village outlet")
         .unwrap();
-    let product = inst.create_product(ADMIN, product("annuity")).unwrap();
+    let change = inst.propose_product(ADMIN, &product("annuity"), None).unwrap();
+    let approved = inst.approve_config(BRANCH_MANAGER, change.id).unwrap();
+    let product = inst.product(ADMIN, approved.product_id().unwrap()).unwrap();
     let client = inst
         .create_client(
-            ADMIN,
+            ACCOUNT_MANAGER,
             NewClient {
                 outlet_id: outlet.id,
                 kind: "household".into(),
@@ -113,10 +117,11 @@ fn disbursed_loan(w: &World, principal: i64) -> LoanView {
         account_manager_id: None,
         purpose: Some("seed and fertiliser".into()),
     };
-    let loan = w.inst.apply(ADMIN, app).unwrap();
+    let loan = w.inst.apply(ACCOUNT_MANAGER, app).unwrap();
     assert_eq!(loan.status, "application");
-    w.inst.approve(ADMIN, loan.id, None).unwrap();
-    let loan = w.inst.disburse(ADMIN, loan.id, None).unwrap();
+    // Every step of the origination workflow, each by a different person (common/mod.rs).
+    walk_workflow(&w.inst, loan.id);
+    let loan = w.inst.disburse(TELLER, loan.id, None).unwrap();
     assert_eq!(loan.status, "disbursed");
     loan
 }
@@ -124,7 +129,7 @@ fn disbursed_loan(w: &World, principal: i64) -> LoanView {
 fn repay(w: &World, loan: i64, amount: Money) -> TransactionView {
     w.inst
         .repay(
-            ADMIN,
+            TELLER,
             loan,
             Repayment {
                 amount,
@@ -147,11 +152,11 @@ fn a_loan_from_application_to_closing_keeps_the_books_balanced() {
     // A month of end of day: the first installment falls due on 2024-02-10.
     let summary = w
         .inst
-        .run_eod(ADMIN, Some(date("2024-02-09")), &|_, _| {})
+        .run_eod(BRANCH_MANAGER, Some(date("2024-02-09")), &|_, _| {})
         .unwrap();
     assert_eq!(summary.dates_closed.len(), 31);
     assert_books(&w.inst);
-    let loan = w.inst.loan(loan.id).unwrap();
+    let loan = w.inst.loan(AUDITOR, loan.id).unwrap();
     let first = loan.schedule[0].clone();
     assert_eq!(
         loan.balances.interest_receivable, first.interest,
@@ -165,18 +170,18 @@ fn a_loan_from_application_to_closing_keeps_the_books_balanced() {
     assert_books(&w.inst);
 
     // Pay off everything that is left: the loan closes.
-    let loan = w.inst.loan(loan.id).unwrap();
+    let loan = w.inst.loan(AUDITOR, loan.id).unwrap();
     let payoff = loan
         .balances
         .principal_outstanding
         .checked_add(loan.balances.interest_receivable)
         .unwrap();
     repay(&w, loan.id, payoff);
-    let loan = w.inst.loan(loan.id).unwrap();
+    let loan = w.inst.loan(AUDITOR, loan.id).unwrap();
     assert_eq!(loan.status, "closed");
     assert!(loan.balances.principal_outstanding.is_zero());
     assert_books(&w.inst);
-    let tb = w.inst.trial_balance(date("2024-03-01"), None).unwrap();
+    let tb = w.inst.trial_balance(AUDITOR, date("2024-03-01"), None).unwrap();
     assert_eq!(tb.total_debit, tb.total_credit);
 }
 
@@ -186,14 +191,14 @@ fn end_of_day_is_idempotent_and_classifies_overdue_loans() {
     let loan = disbursed_loan(&w, 5_000);
     // Nothing is paid for 100 days: more than 90 days past due → substandard.
     w.inst
-        .run_eod(ADMIN, Some(date("2024-05-19")), &|_, _| {})
+        .run_eod(BRANCH_MANAGER, Some(date("2024-05-19")), &|_, _| {})
         .unwrap();
     let again = w
         .inst
-        .run_eod(ADMIN, Some(date("2024-05-19")), &|_, _| {})
+        .run_eod(BRANCH_MANAGER, Some(date("2024-05-19")), &|_, _| {})
         .unwrap();
     assert!(again.dates_closed.is_empty() && again.already_closed == vec![date("2024-05-19")]);
-    let loan = w.inst.loan(loan.id).unwrap();
+    let loan = w.inst.loan(AUDITOR, loan.id).unwrap();
     assert_eq!(
         loan.balances.days_past_due, 100,
         "first due 2024-02-10, now 2024-05-20"
@@ -202,7 +207,7 @@ fn end_of_day_is_idempotent_and_classifies_overdue_loans() {
     assert!(loan.balances.penalty_receivable.is_positive());
     assert!(loan.balances.provision.is_positive());
     assert_books(&w.inst);
-    let portfolio = w.inst.portfolio(None).unwrap();
+    let portfolio = w.inst.portfolio(BRANCH_MANAGER, None).unwrap();
     assert_eq!(portfolio.lines.len(), 1);
     assert!(portfolio.lines[0].par90.is_positive());
 }
@@ -212,9 +217,9 @@ fn a_back_dated_repayment_recomputes_penalty_and_keeps_the_books() {
     let w = world("backdated");
     let loan = disbursed_loan(&w, 6_000);
     w.inst
-        .run_eod(ADMIN, Some(date("2024-03-20")), &|_, _| {})
+        .run_eod(BRANCH_MANAGER, Some(date("2024-03-20")), &|_, _| {})
         .unwrap();
-    let before = w.inst.loan(loan.id).unwrap();
+    let before = w.inst.loan(AUDITOR, loan.id).unwrap();
     assert!(before.balances.penalty_receivable.is_positive());
     let first = before.schedule[0].clone();
     let due = first.principal.checked_add(first.interest).unwrap();
@@ -223,8 +228,8 @@ fn a_back_dated_repayment_recomputes_penalty_and_keeps_the_books() {
         value_date: Some(date("2024-02-10")),
         prepayment: None,
     };
-    w.inst.repay(ADMIN, loan.id, repayment, None).unwrap();
-    let after = w.inst.loan(loan.id).unwrap();
+    w.inst.repay(TELLER, loan.id, repayment, None).unwrap();
+    let after = w.inst.loan(AUDITOR, loan.id).unwrap();
     assert!(
         after.balances.penalty_receivable.minor() < before.balances.penalty_receivable.minor(),
         "paying the first installment on time removes its penalty"
@@ -247,11 +252,11 @@ fn a_reversal_restores_the_loan_and_an_idempotent_retry_changes_nothing() {
     };
     let t1 = w
         .inst
-        .repay(ADMIN, loan.id, pay(cny(500)), Some(key.clone()))
+        .repay(TELLER, loan.id, pay(cny(500)), Some(key.clone()))
         .unwrap();
     let t2 = w
         .inst
-        .repay(ADMIN, loan.id, pay(cny(500)), Some(key.clone()))
+        .repay(TELLER, loan.id, pay(cny(500)), Some(key.clone()))
         .unwrap();
     assert_eq!(t1.id, t2.id, "a retry returns the first result");
     let other = IdempotencyKey {
@@ -259,19 +264,24 @@ fn a_reversal_restores_the_loan_and_an_idempotent_retry_changes_nothing() {
         ..key
     };
     assert!(matches!(
-        w.inst.repay(ADMIN, loan.id, pay(cny(400)), Some(other)),
+        w.inst.repay(TELLER, loan.id, pay(cny(400)), Some(other)),
         Err(AppError::IdempotencyMismatch)
     ));
     assert_eq!(
         w.inst
-            .loan_transactions(loan.id)
+            .loan_transactions(AUDITOR, loan.id)
             .unwrap()
             .iter()
             .filter(|t| t.kind == "repayment")
             .count(),
         1
     );
-    let reduced = w.inst.loan(loan.id).unwrap().balances.principal_outstanding;
+    let reduced = w
+        .inst
+        .loan(AUDITOR, loan.id)
+        .unwrap()
+        .balances
+        .principal_outstanding;
     assert_eq!(
         reduced,
         cny(2_500),
@@ -279,15 +289,25 @@ fn a_reversal_restores_the_loan_and_an_idempotent_retry_changes_nothing() {
     );
 
     w.inst
-        .reverse(ADMIN, loan.id, t1.id, "keyed twice by the teller".into(), None)
+        .reverse(
+            BRANCH_MANAGER,
+            loan.id,
+            t1.id,
+            "keyed twice by the teller".into(),
+            None,
+        )
         .unwrap();
     assert_eq!(
-        w.inst.loan(loan.id).unwrap().balances.principal_outstanding,
+        w.inst
+            .loan(AUDITOR, loan.id)
+            .unwrap()
+            .balances
+            .principal_outstanding,
         cny(3_000)
     );
     assert!(
         w.inst
-            .reverse(ADMIN, loan.id, t1.id, "again".into(), None)
+            .reverse(BRANCH_MANAGER, loan.id, t1.id, "again".into(), None)
             .is_err()
     );
     assert_books(&w.inst);
@@ -298,19 +318,19 @@ fn write_off_and_recovery_move_the_books() {
     let w = world("writeoff");
     let loan = disbursed_loan(&w, 4_000);
     w.inst
-        .run_eod(ADMIN, Some(date("2024-08-31")), &|_, _| {})
+        .run_eod(BRANCH_MANAGER, Some(date("2024-08-31")), &|_, _| {})
         .unwrap();
     w.inst
-        .write_off(ADMIN, loan.id, "borrower left the village".into(), None)
+        .write_off(BRANCH_MANAGER, loan.id, "borrower left the village".into(), None)
         .unwrap();
-    let written = w.inst.loan(loan.id).unwrap();
+    let written = w.inst.loan(AUDITOR, loan.id).unwrap();
     assert_eq!(written.status, "written_off");
     assert!(written.balances.written_off.is_positive());
     assert_books(&w.inst);
     assert!(
         w.inst
             .repay(
-                ADMIN,
+                TELLER,
                 loan.id,
                 Repayment {
                     amount: cny(10),
@@ -321,14 +341,14 @@ fn write_off_and_recovery_move_the_books() {
             )
             .is_err()
     );
-    w.inst.recover(ADMIN, loan.id, cny(1_000), None).unwrap();
+    w.inst.recover(TELLER, loan.id, cny(1_000), None).unwrap();
     assert_books(&w.inst);
 }
 
 #[test]
 fn bad_input_is_refused_with_the_field_named() {
     let w = world("invalid");
-    let bad = |app: LoanApplication, field: &str| match w.inst.apply(ADMIN, app) {
+    let bad = |app: LoanApplication, field: &str| match w.inst.apply(ACCOUNT_MANAGER, app) {
         Err(AppError::Invalid { field: f, .. }) => assert_eq!(f, field),
         other => panic!("expected an invalid {field}, got {other:?}"),
     };
@@ -377,10 +397,13 @@ fn bad_input_is_refused_with_the_field_named() {
         address: None,
     };
     assert!(matches!(
-        w.inst.create_client(ADMIN, duplicate),
+        w.inst.create_client(ACCOUNT_MANAGER, duplicate),
         Err(AppError::DuplicateIdentity)
     ));
-    assert!(matches!(w.inst.loan(12345), Err(AppError::NotFound { .. })));
+    assert!(matches!(
+        w.inst.loan(AUDITOR, 12345),
+        Err(AppError::NotFound { .. })
+    ));
 }
 
 #[test]
@@ -394,7 +417,7 @@ fn a_generated_portfolio_passes_the_check_and_its_end_of_day() {
     let summary = w.inst.generate_portfolio(ADMIN, spec, &|_, _| {}).unwrap();
     assert_eq!(summary.loans, 3_000);
     assert_books(&w.inst);
-    let eod = w.inst.run_eod(ADMIN, None, &|_, _| {}).unwrap();
+    let eod = w.inst.run_eod(BRANCH_MANAGER, None, &|_, _| {}).unwrap();
     assert_eq!(eod.loans_processed, 3_000);
     assert!(eod.loans_overdue > 0, "about one loan in twenty is overdue");
     assert_books(&w.inst);
@@ -405,11 +428,11 @@ fn the_balance_sheet_balances_and_the_income_statement_explains_the_earnings() {
     let w = world("statements");
     let loan = disbursed_loan(&w, 8_000);
     w.inst
-        .run_eod(ADMIN, Some(date("2024-03-15")), &|_, _| {})
+        .run_eod(BRANCH_MANAGER, Some(date("2024-03-15")), &|_, _| {})
         .unwrap();
     repay(&w, loan.id, cny(700));
     let as_of = date("2024-03-16");
-    let sheets = w.inst.balance_sheet(as_of, None).unwrap();
+    let sheets = w.inst.balance_sheet(AUDITOR, as_of, None).unwrap();
     assert_eq!(sheets.len(), 1);
     let bs = &sheets[0];
     let right = bs
@@ -420,19 +443,25 @@ fn the_balance_sheet_balances_and_the_income_statement_explains_the_earnings() {
         .unwrap();
     assert_eq!(bs.total_assets, right, "assets = liabilities + equity + earnings");
     assert!(bs.earnings.is_positive(), "interest and penalty were earned");
-    let statements = w.inst.income_statement(date("2024-01-01"), as_of, None).unwrap();
+    let statements = w
+        .inst
+        .income_statement(AUDITOR, date("2024-01-01"), as_of, None)
+        .unwrap();
     assert_eq!(
         statements[0].net_income, bs.earnings,
         "the whole history's profit is the unclosed earnings"
     );
     // A later period only holds that period's income.
-    let march = w.inst.income_statement(date("2024-03-01"), as_of, None).unwrap();
+    let march = w
+        .inst
+        .income_statement(AUDITOR, date("2024-03-01"), as_of, None)
+        .unwrap();
     assert!(march[0].total_income.minor() < statements[0].total_income.minor());
     // The outlet's own books are the whole institution's here.
-    let outlet = w.inst.balance_sheet(as_of, Some(w.outlet)).unwrap();
+    let outlet = w.inst.balance_sheet(AUDITOR, as_of, Some(w.outlet)).unwrap();
     assert_eq!(outlet[0].total_assets, bs.total_assets);
     assert!(matches!(
-        w.inst.income_statement(as_of, date("2024-01-01"), None),
+        w.inst.income_statement(AUDITOR, as_of, date("2024-01-01"), None),
         Err(AppError::Invalid { .. })
     ));
 }
@@ -445,7 +474,7 @@ fn a_prepayment_never_lengthens_the_term() {
     let maturity = loan.schedule.last().unwrap().due_date;
     for amount in [cny(100), Money::from_minor(1, Currency::CNY), cny(3_000)] {
         repay(&w, loan.id, amount);
-        let now = w.inst.loan(loan.id).unwrap();
+        let now = w.inst.loan(AUDITOR, loan.id).unwrap();
         // The prepayment is recorded as a settled row dated today; what is
         // still to pay never has more installments nor a later maturity.
         let open = now
@@ -462,7 +491,7 @@ fn a_prepayment_never_lengthens_the_term() {
             "shortening never extends the term"
         );
     }
-    let after = w.inst.loan(loan.id).unwrap();
+    let after = w.inst.loan(AUDITOR, loan.id).unwrap();
     let principal: i64 = after.schedule.iter().map(|i| i.principal.minor()).sum();
     assert_eq!(
         principal,
@@ -484,9 +513,9 @@ fn an_end_of_day_over_uneven_chunks_closes_every_loan_once() {
         outlets: 2,
     };
     w.inst.generate_portfolio(ADMIN, spec, &|_, _| {}).unwrap();
-    let first = w.inst.run_eod(ADMIN, None, &|_, _| {}).unwrap();
+    let first = w.inst.run_eod(BRANCH_MANAGER, None, &|_, _| {}).unwrap();
     assert_eq!(first.loans_processed, 2_500);
-    let second = w.inst.run_eod(ADMIN, None, &|_, _| {}).unwrap();
+    let second = w.inst.run_eod(BRANCH_MANAGER, None, &|_, _| {}).unwrap();
     assert_eq!(second.loans_processed, 2_500);
     assert_books(&w.inst);
 }

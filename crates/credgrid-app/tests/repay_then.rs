@@ -7,7 +7,8 @@ use credgrid_app::*;
 use credgrid_core::{Currency, Money};
 use std::sync::mpsc;
 
-const ADMIN: Actor = Actor { user_id: 1 };
+mod common;
+use common::*;
 
 fn institution(name: &str, loans: u64) -> Institution {
     let dir = std::env::temp_dir().join(format!("credgrid-app-{name}-{}", std::process::id()));
@@ -15,6 +16,7 @@ fn institution(name: &str, loans: u64) -> Institution {
     std::fs::create_dir_all(&dir).unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
     let inst = Institution::open(&dir.join("test.db"), today).unwrap();
+    hire(&inst);
     let spec = PortfolioSpec {
         loans,
         seed: 7,
@@ -52,7 +54,7 @@ fn repay_then(
             prepayment: None,
         })
     };
-    inst.repay_then(ADMIN, loan_id, repayment, key(key_text), move |r| {
+    inst.repay_then(TELLER, loan_id, repayment, key(key_text), move |r| {
         answer.send(r).unwrap()
     });
     let result = answered.recv().expect("repay_then answers");
@@ -73,10 +75,10 @@ fn repay_then_answers_in_the_loan_currency_and_like_repay_on_a_retry() {
         value_date: None,
         prepayment: None,
     };
-    let again = inst.repay(ADMIN, 2, retry, key("k-1")).unwrap();
+    let again = inst.repay(TELLER, 2, retry, key("k-1")).unwrap();
     assert_eq!(again.id, first.id);
     let repayments: Vec<i64> = inst
-        .loan_transactions(2)
+        .loan_transactions(AUDITOR, 2)
         .unwrap()
         .into_iter()
         .filter(|t| t.kind == "repayment")
@@ -97,15 +99,15 @@ fn repay_then_on_an_unknown_loan_is_not_found_before_the_amount_is_read() {
 #[test]
 fn a_refused_amount_writes_nothing_and_keeps_the_key_free() {
     let inst = institution("repay-then-refused", 1);
-    let before = inst.loan_transactions(1).unwrap().len();
+    let before = inst.loan_transactions(AUDITOR, 1).unwrap().len();
     let (refused, _) = repay_then(&inst, 1, 0, "k-refused");
     assert!(
         matches!(refused, Err(AppError::Invalid { ref field, .. }) if field == "amount"),
         "{refused:?}"
     );
-    assert_eq!(inst.loan_transactions(1).unwrap().len(), before);
+    assert_eq!(inst.loan_transactions(AUDITOR, 1).unwrap().len(), before);
     // The key was not taken by the refused request.
     let (accepted, _) = repay_then(&inst, 1, 100, "k-refused");
     assert!(accepted.is_ok(), "{accepted:?}");
-    assert_eq!(inst.loan_transactions(1).unwrap().len(), before + 1);
+    assert_eq!(inst.loan_transactions(AUDITOR, 1).unwrap().len(), before + 1);
 }

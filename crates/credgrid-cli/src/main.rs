@@ -31,6 +31,9 @@ struct Cli {
     /// The database file (default `credgrid.db`; `credgrid-demo.db` for `demo`).
     #[arg(long, global = true, env = "CREDGRID_DB")]
     db: Option<std::path::PathBuf>,
+    /// The staff user a command acts as (password: CREDGRID_PASSWORD or the first line of stdin).
+    #[arg(long, global = true, env = "CREDGRID_USER")]
+    user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -57,11 +60,16 @@ enum Command {
     Audit(cmd::audit::Args),
     /// Staff users: add, list, set a password.
     User(cmd::user::Args),
+    /// Import grid households or cells from a CSV or XLSX sheet (validation report, rejects file).
+    Import(cmd::import::Args),
+    /// A village notice of ratings and credit lines as printable HTML or PDF (--out F.pdf).
+    Notice(cmd::notice::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let locale = Locale::parse(&cli.lang).unwrap_or(Locale::En);
+    cmd::signin::set_username(cli.user.clone());
     let db = cli
         .db
         .clone()
@@ -77,6 +85,8 @@ fn main() -> ExitCode {
         Command::Export(args) => cmd::export::run(args, &db, locale),
         Command::Audit(args) => cmd::audit::run(args, &db, locale),
         Command::User(args) => cmd::user::run(args, &db, locale),
+        Command::Import(args) => cmd::import::run(args, &db, locale),
+        Command::Notice(args) => cmd::notice::run(args, &db, locale),
     };
     cmd::finish(outcome)
 }

@@ -7,6 +7,8 @@ use std::process::Command;
 
 fn credgrid(db: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_credgrid"))
+        .env("CREDGRID_USER", "demo.administrator")
+        .env("CREDGRID_PASSWORD", "demo-administrator-2026")
         .args(args)
         .arg("--db")
         .arg(db)

@@ -33,6 +33,8 @@ impl Drop for Scratch {
 
 fn credgrid(args: &[&str], db: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_credgrid"))
+        .env("CREDGRID_USER", "demo.administrator")
+        .env("CREDGRID_PASSWORD", "demo-administrator-2026")
         .args(args)
         .arg("--db")
         .arg(db)

@@ -24,6 +24,8 @@ impl Drop for Scratch {
 
 fn credgrid(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_credgrid"))
+        .env("CREDGRID_USER", "demo.administrator")
+        .env("CREDGRID_PASSWORD", "demo-administrator-2026")
         .arg("--db")
         .arg(db)
         .args(args)
@@ -70,6 +72,8 @@ fn eod_run(conn: &Connection, date: &str) -> Option<(String, i64)> {
 /// restart cursor moved) and kills it with SIGKILL; the cursor it left.
 fn kill_half_way(db: &Path, date: &str) -> i64 {
     let mut child = Command::new(env!("CARGO_BIN_EXE_credgrid"))
+        .env("CREDGRID_USER", "demo.administrator")
+        .env("CREDGRID_PASSWORD", "demo-administrator-2026")
         .arg("--db")
         .arg(db)
         .arg("eod")

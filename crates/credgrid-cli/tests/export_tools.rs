@@ -8,6 +8,10 @@ use std::process::Command;
 
 fn credgrid(db: &Path, args: &[&str]) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_credgrid"))
+        // Exports need the `export` permission (R-SEC-4): the branch manager
+        // holds it (and end of day); the administrator does not.
+        .env("CREDGRID_USER", "demo.branch_manager")
+        .env("CREDGRID_PASSWORD", "demo-branch-manager-2026")
         .args(args)
         .arg("--db")
         .arg(db)

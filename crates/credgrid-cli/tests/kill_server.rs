@@ -52,6 +52,8 @@ struct Server {
 impl Server {
     fn start(db: &Path) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_credgrid"))
+            .env("CREDGRID_USER", "demo.administrator")
+            .env("CREDGRID_PASSWORD", "demo-administrator-2026")
             .args(["serve", "--quiet", "--addr", "127.0.0.1:0", "--db"])
             .arg(db)
             .stdout(Stdio::piped())
@@ -96,11 +98,40 @@ fn http(
     key: Option<&str>,
     body: &str,
 ) -> std::io::Result<(u16, Value)> {
+    let token = token(addr);
+    http_as(addr, Some(&token), method, path, key, body)
+}
+
+/// The teller's session token on the server at `addr` (sessions outlive a restart).
+fn token(addr: &str) -> String {
+    static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TOKEN
+        .get_or_init(|| {
+            let login = r#"{"username": "demo.teller", "password": "demo-teller-2026"}"#;
+            let (status, reply) = http_as(addr, None, "POST", "/api/v1/sessions", None, login).unwrap();
+            assert_eq!(status, 201, "login: {reply}");
+            reply["token"].as_str().unwrap().to_string()
+        })
+        .clone()
+}
+
+/// One request as the holder of `token` (`None`: anonymous).
+fn http_as(
+    addr: &str,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: &str,
+) -> std::io::Result<(u16, Value)> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let key = key
+    let mut key = key
         .map(|k| format!("Idempotency-Key: {k}\r\n"))
         .unwrap_or_default();
+    if let Some(token) = token {
+        key.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
@@ -180,6 +211,8 @@ fn stream_repayments(addr: &str, acknowledged: &Arc<AtomicU64>) -> Vec<std::thre
 /// `credgrid check` passes on `db`.
 fn assert_checks(db: &Path, when: &str) {
     let check = Command::new(env!("CARGO_BIN_EXE_credgrid"))
+        .env("CREDGRID_USER", "demo.administrator")
+        .env("CREDGRID_PASSWORD", "demo-administrator-2026")
         .arg("check")
         .arg("--db")
         .arg(db)
@@ -226,6 +259,8 @@ fn stored_repayments(db: &Path) -> BTreeMap<i64, Stored> {
 
 fn generate(db: &Path) {
     let out = Command::new(env!("CARGO_BIN_EXE_credgrid"))
+        .env("CREDGRID_USER", "demo.administrator")
+        .env("CREDGRID_PASSWORD", "demo-administrator-2026")
         .args([
             "generate",
             "--loans",

@@ -14,6 +14,8 @@ const ISSUE_REQUEST: &str = r#"{ "principal": "5000.00", "annual_rate": "12", "i
 
 fn credgrid(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_credgrid"))
+        .env("CREDGRID_USER", "demo.administrator")
+        .env("CREDGRID_PASSWORD", "demo-administrator-2026")
         .args(args)
         .env_remove("CREDGRID_LANG")
         .stdin(Stdio::piped())

@@ -33,6 +33,8 @@ struct Server {
 impl Server {
     fn start(db: &Path) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_credgrid"))
+            .env("CREDGRID_USER", "demo.administrator")
+            .env("CREDGRID_PASSWORD", "demo-administrator-2026")
             .args(["serve", "--quiet", "--addr", "127.0.0.1:0", "--db"])
             .arg(db)
             .stdout(Stdio::piped())
@@ -67,6 +69,19 @@ fn http(
     key: Option<&str>,
     body: &Value,
 ) -> std::io::Result<(u16, Value)> {
+    let token = token(addr);
+    http_as(addr, Some(&token), method, path, key, body)
+}
+
+/// One request as the holder of `token` (`None`: anonymous).
+fn http_as(
+    addr: &str,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: &Value,
+) -> std::io::Result<(u16, Value)> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let body = if body.is_null() {
@@ -74,9 +89,12 @@ fn http(
     } else {
         body.to_string()
     };
-    let key = key
+    let mut key = key
         .map(|k| format!("Idempotency-Key: {k}\r\n"))
         .unwrap_or_default();
+    if let Some(token) = token {
+        key.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
@@ -100,71 +118,34 @@ fn ok(addr: &str, method: &str, path: &str, key: Option<&str>, body: Value) -> V
     reply
 }
 
-/// A disbursed loan large enough for every repayment of the test.
-fn disbursed_loan(addr: &str) -> i64 {
-    let nodes = ok(addr, "GET", "/api/v1/nodes", None, Value::Null);
-    let root = nodes["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["parent_id"].is_null())
-        .unwrap()["id"]
-        .clone();
-    let branch = ok(
-        addr,
-        "POST",
-        "/api/v1/nodes",
-        None,
-        json!({"parent_id": root, "kind": "branch", "code": "B", "name": "B"}),
+/// A database with one disbursed loan (3,000 CNY or more: enough for every
+/// repayment of the test) and the demonstration staff.
+fn generated_db(db: &Path) -> i64 {
+    let out = Command::new(env!("CARGO_BIN_EXE_credgrid"))
+        .args(["generate", "--loans", "1", "--outlets", "1", "--db"])
+        .arg(db)
+        .env("CI", "true")
+        .output()
+        .expect("run credgrid generate");
+    assert!(
+        out.status.success(),
+        "generate: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    let outlet = ok(
-        addr,
-        "POST",
-        "/api/v1/nodes",
-        None,
-        json!({"parent_id": branch["id"], "kind": "outlet", "code": "O", "name": "O"}),
-    );
-    let client = ok(
-        addr,
-        "POST",
-        "/api/v1/clients",
-        None,
-        json!({"outlet_id": outlet["id"], "kind": "individual",
-        "name": "Li Wei", "id_country": "CN", "id_number": "11010519491231002X"}),
-    );
-    let product = ok(
-        addr,
-        "POST",
-        "/api/v1/products",
-        None,
-        json!({"code": "P", "name": "P", "currency": "CNY",
-        "amount_min": "100.00", "amount_max": "100000.00", "installments_min": 1, "installments_max": 24,
-        "annual_rate_min": "0", "annual_rate_max": "24", "annual_rate_default": "12"}),
-    );
-    let loan = ok(
-        addr,
-        "POST",
-        "/api/v1/loans",
-        None,
-        json!({"client_id": client["id"], "product_id": product["id"],
-        "principal": "50000.00", "installments": 12}),
-    );
-    let id = loan["id"].as_i64().unwrap();
-    ok(
-        addr,
-        "POST",
-        &format!("/api/v1/loans/{id}/approve"),
-        None,
-        json!({}),
-    );
-    ok(
-        addr,
-        "POST",
-        &format!("/api/v1/loans/{id}/disburse"),
-        Some("disburse"),
-        json!({}),
-    );
-    id
+    1
+}
+
+/// The teller's session token on the server at `addr` (sessions outlive a restart).
+fn token(addr: &str) -> String {
+    static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TOKEN
+        .get_or_init(|| {
+            let login = json!({"username": "demo.teller", "password": "demo-teller-2026"});
+            let (status, reply) = http_as(addr, None, "POST", "/api/v1/sessions", None, &login).unwrap();
+            assert_eq!(status, 201, "login: {reply}");
+            reply["token"].as_str().unwrap().to_string()
+        })
+        .clone()
 }
 
 /// What each client saw: keys answered 2xx (with the transaction id) and keys without an answer.
@@ -213,8 +194,8 @@ fn acknowledged_repayments_survive_sigkill_exactly_once() {
     std::fs::create_dir_all(&scratch.0).unwrap();
     let db = scratch.0.join("crash.db");
 
+    let loan_id = generated_db(&db);
     let mut server = Server::start(&db);
-    let loan_id = disbursed_loan(&server.addr);
     let addr = server.addr.clone();
     let killer = {
         let pid = server.child.id();
@@ -273,6 +254,8 @@ fn acknowledged_repayments_survive_sigkill_exactly_once() {
 /// `credgrid check` passes on `db`.
 fn assert_checks(db: &Path, when: &str) {
     let check = Command::new(env!("CARGO_BIN_EXE_credgrid"))
+        .env("CREDGRID_USER", "demo.administrator")
+        .env("CREDGRID_PASSWORD", "demo-administrator-2026")
         .arg("check")
         .arg("--db")
         .arg(db)

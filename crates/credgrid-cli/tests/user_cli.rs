@@ -8,7 +8,9 @@ use std::process::{Command, Stdio};
 
 fn credgrid(db: &Path, args: &[&str], stdin: &str, env: Option<&str>) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_credgrid"));
-    cmd.args(args)
+    cmd.env("CREDGRID_USER", "demo.administrator")
+        .env("CREDGRID_PASSWORD", "demo-administrator-2026")
+        .args(args)
         .arg("--db")
         .arg(db)
         .stdin(Stdio::piped())

@@ -179,6 +179,69 @@ impl CreditLine {
         })
     }
 
+    /// A line as stored: its limit, what is drawn, its validity, its state
+    /// and the date of its last event (later acts may not be dated before
+    /// it). Refuses a drawn amount outside `0..=limit` or a validity that
+    /// ends before it starts.
+    pub fn restore(
+        limit: Money,
+        drawn: Money,
+        valid_from: NaiveDate,
+        valid_until: NaiveDate,
+        state: LineState,
+        last_event_on: NaiveDate,
+    ) -> Result<CreditLine, LineError> {
+        if limit.currency() != drawn.currency() {
+            return Err(LineError::CurrencyMismatch);
+        }
+        if !limit.is_positive() {
+            return Err(LineError::AmountNotPositive);
+        }
+        if drawn.is_negative() || drawn.minor() > limit.minor() {
+            return Err(LineError::OverAvailable {
+                available: limit,
+                amount: drawn,
+            });
+        }
+        if valid_until < valid_from {
+            return Err(LineError::ValidityZero);
+        }
+        let events = vec![LineEvent {
+            on: last_event_on.max(valid_from),
+            kind: LineEventKind::Opened { limit },
+        }];
+        Ok(CreditLine {
+            limit,
+            drawn,
+            valid_from,
+            valid_until,
+            state,
+            events,
+        })
+    }
+
+    /// Takes back up to `amount` of the line again in any state, without
+    /// the draw checks: a repayment that was reversed, a loan reopened. It
+    /// never goes past the limit; returns what was reinstated.
+    pub fn reinstate(&mut self, amount: Money, on: NaiveDate) -> Result<Money, LineError> {
+        self.check_date(on)?;
+        self.check_amount(amount)?;
+        let reinstated = if amount.minor() > self.available().minor() {
+            self.available()
+        } else {
+            amount
+        };
+        if reinstated.is_zero() {
+            return Ok(reinstated);
+        }
+        self.drawn = self.drawn.checked_add(reinstated)?;
+        self.events.push(LineEvent {
+            on,
+            kind: LineEventKind::Drawn { amount: reinstated },
+        });
+        Ok(reinstated)
+    }
+
     pub fn limit(&self) -> Money {
         self.limit
     }

@@ -55,13 +55,25 @@ pub enum ImportReason {
     NotPositive,
     NotAnAmount,
     Negative,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     UnknownCellKind,
     UnknownCell,
-    DuplicateId { first_row: usize },
+    DuplicateId {
+        first_row: usize,
+    },
     AlreadyExists,
     FullTimeAlsoPartTime,
-    InvalidIdentity { detail: String },
+    InvalidIdentity {
+        detail: String,
+    },
+    /// No outlet with this id (checked by the caller against its records).
+    UnknownOutlet,
+    /// No staff user with this id, or not one with the needed role.
+    UnknownUser,
+    /// The record lies outside the importing user's part of the organisation.
+    OutOfScope,
 }
 
 impl ImportReason {
@@ -79,6 +91,9 @@ impl ImportReason {
             ImportReason::AlreadyExists => "already_exists",
             ImportReason::FullTimeAlsoPartTime => "full_time_also_part_time",
             ImportReason::InvalidIdentity { .. } => "invalid_identity",
+            ImportReason::UnknownOutlet => "unknown_outlet",
+            ImportReason::UnknownUser => "unknown_user",
+            ImportReason::OutOfScope => "out_of_scope",
         }
     }
 
@@ -122,6 +137,27 @@ impl<T> ImportReport<T> {
     /// Every issue, row by row.
     pub fn issues(&self) -> impl Iterator<Item = &ImportIssue> {
         self.rejected.iter().flat_map(|r| r.issues.iter())
+    }
+
+    /// Applies the caller's own checks (ids that must exist in its records)
+    /// to the accepted rows: a row with issues moves to the rejects, whole;
+    /// in all-or-nothing mode any reject empties the accepted rows.
+    pub fn check_further(&mut self, mut check: impl FnMut(usize, &T) -> Vec<ImportIssue>) {
+        let mut kept = Vec::with_capacity(self.accepted.len());
+        for (row, value) in std::mem::take(&mut self.accepted) {
+            let issues = check(row, &value);
+            if issues.is_empty() {
+                kept.push((row, value));
+            } else {
+                debug_assert!(issues.iter().all(|i| i.row == row));
+                self.rejected.push(RejectedRow { row, issues });
+            }
+        }
+        self.rejected.sort_by_key(|r| r.row);
+        if self.mode == ImportMode::AllOrNothing && !self.rejected.is_empty() {
+            kept.clear();
+        }
+        self.accepted = kept;
     }
 }
 

@@ -361,3 +361,47 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_restored_line_keeps_its_drawn_amount_and_refuses_acts_before_its_last_event() {
+    let mut restored = CreditLine::restore(
+        yuan(10_000),
+        yuan(4_000),
+        d(2026, 1, 1),
+        d(2027, 12, 31),
+        LineState::Active,
+        d(2026, 3, 1),
+    )
+    .unwrap();
+    assert_eq!(restored.available(), yuan(6_000));
+    assert_eq!(
+        restored.draw(yuan(100), d(2026, 2, 1)),
+        Err(LineError::DateBeforeLastEvent {
+            last: d(2026, 3, 1),
+            on: d(2026, 2, 1)
+        })
+    );
+    assert_eq!(restored.draw(yuan(6_000), d(2026, 3, 2)), Ok(yuan(0)));
+    let over = CreditLine::restore(
+        yuan(1_000),
+        yuan(1_001),
+        d(2026, 1, 1),
+        d(2027, 12, 31),
+        LineState::Active,
+        d(2026, 1, 1),
+    );
+    assert!(matches!(over, Err(LineError::OverAvailable { .. })));
+}
+
+#[test]
+fn a_reinstatement_takes_the_line_again_even_when_frozen_but_never_past_the_limit() {
+    let mut line = line();
+    line.draw(yuan(3_000), d(2026, 4, 10)).unwrap();
+    line.repay(yuan(3_000), d(2026, 5, 10)).unwrap();
+    line.freeze("repayment reversed", d(2026, 5, 11)).unwrap();
+    assert_eq!(line.reinstate(yuan(3_000), d(2026, 5, 11)), Ok(yuan(3_000)));
+    assert_eq!(line.drawn(), yuan(3_000));
+    let limit = line.limit();
+    assert_eq!(line.reinstate(limit, d(2026, 5, 12)), Ok(yuan(7_000)));
+    assert_eq!(line.available(), yuan(0));
+}

@@ -211,6 +211,9 @@ fn every_refusal_has_a_text_in_every_language() {
         ImportReason::InvalidIdentity {
             detail: String::new(),
         },
+        ImportReason::UnknownOutlet,
+        ImportReason::UnknownUser,
+        ImportReason::OutOfScope,
     ];
     assert_everywhere(reasons.iter().map(ImportReason::key));
     let sheet = [

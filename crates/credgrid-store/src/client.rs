@@ -178,3 +178,34 @@ impl WriteTx<'_> {
         }
     }
 }
+
+impl ReadTx<'_> {
+    /// Like [`ReadTx::clients`], only for clients of outlets at or below
+    /// `node_id`; `search_id_number: false` searches names only (for users
+    /// who see identity numbers masked, so a prefix search cannot probe them).
+    pub fn clients_within(
+        &self,
+        node_id: i64,
+        after_id: i64,
+        limit: u32,
+        search: Option<&str>,
+        search_id_number: bool,
+    ) -> Result<Vec<ClientRow>, StoreError> {
+        let pattern = search.map(like_prefix);
+        let sql = format!(
+            "WITH RECURSIVE sub(id) AS (SELECT id FROM org_node WHERE id = ?4
+               UNION ALL SELECT n.id FROM org_node n JOIN sub ON n.parent_id = sub.id)
+             SELECT {COLUMNS} FROM client WHERE id > ?1 AND outlet_id IN (SELECT id FROM sub)
+               AND (?3 IS NULL OR name LIKE ?3 ESCAPE '\\' OR (?5 AND id_number LIKE ?3 ESCAPE '\\'))
+             ORDER BY id LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).refine()?;
+        let rows = stmt
+            .query_map(
+                params![after_id, limit, pattern, node_id, search_id_number],
+                client,
+            )
+            .refine()?;
+        rows.collect::<Result<_, _>>().refine()
+    }
+}

@@ -1,6 +1,7 @@
-//! The business date, end-of-day runs (with a restart cursor) and the
-//! per-loan end-of-day detail.
+//! The business date, end-of-day runs (with a restart cursor), the
+//! per-loan end-of-day detail and the day's running totals.
 
+use crate::daily::DailyTotalsRow;
 use crate::error::{Refine, StoreError};
 use crate::store::{ReadTx, WriteTx};
 use chrono::{NaiveDate, Utc};
@@ -74,6 +75,45 @@ impl ReadTx<'_> {
             .prepare_cached("SELECT MAX(business_date) FROM eod_run WHERE status = 'done'")
             .refine()?
             .query_row([], |r| r.get(0))
+            .refine()
+    }
+
+    /// The running totals of `business_date` per outlet, product and
+    /// currency, as the chunks of the end of day added them (ordered by
+    /// outlet, product and currency).
+    pub fn eod_totals(&self, business_date: NaiveDate) -> Result<Vec<DailyTotalsRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT outlet_id, product_id, currency, loans, loans_overdue, interest_minor, penalty_minor,
+                        provision_charge_minor, provision_release_minor
+                 FROM eod_total WHERE business_date = ?1 ORDER BY outlet_id, product_id, currency",
+            )
+            .refine()?;
+        let rows = stmt
+            .query_map([business_date], |r| {
+                Ok(DailyTotalsRow {
+                    outlet_id: r.get(0)?,
+                    product_id: r.get(1)?,
+                    currency: r.get(2)?,
+                    loans: r.get(3)?,
+                    loans_overdue: r.get(4)?,
+                    interest_minor: r.get(5)?,
+                    penalty_minor: r.get(6)?,
+                    provision_charge_minor: r.get(7)?,
+                    provision_release_minor: r.get(8)?,
+                })
+            })
+            .refine()?;
+        rows.collect::<Result<_, _>>().refine()
+    }
+
+    /// How many loans have a detail row for `business_date`.
+    pub fn accrual_detail_count(&self, business_date: NaiveDate) -> Result<i64, StoreError> {
+        self.conn
+            .prepare_cached("SELECT COUNT(*) FROM accrual_detail WHERE business_date = ?1")
+            .refine()?
+            .query_row([business_date], |r| r.get(0))
             .refine()
     }
 
@@ -184,6 +224,74 @@ impl WriteTx<'_> {
             return Err(StoreError::Constraint(format!(
                 "eod_run {business_date} is not running"
             )));
+        }
+        Ok(())
+    }
+
+    /// Adds a chunk's partial sums to the running totals of `business_date`
+    /// (a row per outlet, product and currency). Sums are checked: an
+    /// overflow is refused, never wrapped nor turned into a float.
+    pub fn add_eod_totals(
+        &mut self,
+        business_date: NaiveDate,
+        partial: &[DailyTotalsRow],
+    ) -> Result<(), StoreError> {
+        for add in partial {
+            let found: Option<DailyTotalsRow> = self
+                .conn()
+                .prepare_cached(
+                    "SELECT loans, loans_overdue, interest_minor, penalty_minor, provision_charge_minor,
+                            provision_release_minor
+                     FROM eod_total WHERE business_date = ?1 AND outlet_id = ?2 AND product_id = ?3
+                       AND currency = ?4",
+                )
+                .refine()?
+                .query_row(
+                    params![business_date, add.outlet_id, add.product_id, add.currency],
+                    |r| {
+                        Ok(DailyTotalsRow {
+                            loans: r.get(0)?,
+                            loans_overdue: r.get(1)?,
+                            interest_minor: r.get(2)?,
+                            penalty_minor: r.get(3)?,
+                            provision_charge_minor: r.get(4)?,
+                            provision_release_minor: r.get(5)?,
+                            ..add.clone()
+                        })
+                    },
+                )
+                .optional()
+                .refine()?;
+            let mut total = DailyTotalsRow::zero(add.outlet_id, add.product_id, &add.currency);
+            if let Some(found) = found {
+                total = found;
+            }
+            total.merge(add)?;
+            self.conn()
+                .prepare_cached(
+                    "INSERT INTO eod_total (business_date, outlet_id, product_id, currency, loans, loans_overdue,
+                       interest_minor, penalty_minor, provision_charge_minor, provision_release_minor)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     ON CONFLICT (business_date, outlet_id, product_id, currency) DO UPDATE SET
+                       loans = excluded.loans, loans_overdue = excluded.loans_overdue,
+                       interest_minor = excluded.interest_minor, penalty_minor = excluded.penalty_minor,
+                       provision_charge_minor = excluded.provision_charge_minor,
+                       provision_release_minor = excluded.provision_release_minor",
+                )
+                .refine()?
+                .execute(params![
+                    business_date,
+                    total.outlet_id,
+                    total.product_id,
+                    total.currency,
+                    total.loans,
+                    total.loans_overdue,
+                    total.interest_minor,
+                    total.penalty_minor,
+                    total.provision_charge_minor,
+                    total.provision_release_minor
+                ])
+                .refine()?;
         }
         Ok(())
     }

@@ -10,22 +10,39 @@
 
 mod audit;
 mod client;
+mod collection;
+mod config;
 mod daily;
 mod eod;
 mod error;
+mod grid;
+mod history;
 mod idempotency;
 mod journal;
 mod loan;
 mod migrate;
 mod org;
 mod product;
+mod rating;
 mod security;
 mod store;
+mod workflow;
 
 pub use client::{ClientRow, NewClientRow};
-pub use daily::{DailyLoanRow, DailyTotalsRow, DailyUpdate, PortfolioRow};
+pub use collection::{
+    ActionRow, ContactRow, DebtorRow, DisbursedLoanRow, EscalationRow, NewActionRow, OutboxRow,
+    OverdueLoanRow, OverrideRow, PromiseRow, RecoveryRow, VisitRow, WarningRow, WorklistRow,
+};
+pub use config::{ConfigChangeRow, ConfigDecision, ConfigVersionRow, NewConfigChange};
+pub use daily::{DailyDetail, DailyLoanRow, DailyTotalsRow, DailyUpdate, DailyWriter, PortfolioRow};
 pub use eod::{AccrualDetailRow, EodRunRow};
 pub use error::StoreError;
+pub use grid::{
+    ActivityRow, CellRow, CellWorkerSpanRow, CollectedFlag, CoverageFactRow, CoverageRow, GridEventRow,
+    GridHouseholdRow, HoldingRow, IncomeRow, LandRow, LivestockRow, MemberRow, MembershipSpanRow,
+    NewGridEventRow, NewGridHouseholdRow, RepaymentHistoryRow, VisitNoteRow,
+};
+pub use history::{HistoryRow, LoanBriefRow};
 pub use idempotency::IdempotencyRow;
 pub use journal::{
     AccountRow, JournalEntryRow, JournalLineRow, LoanTotalsRow, NewJournalEntry, TrialBalanceRow,
@@ -34,5 +51,10 @@ pub use journal::{
 pub use loan::{LoanEventRow, LoanRow, LoanTransactionRow};
 pub use org::{AppUserRow, OrgNodeRow};
 pub use product::ProductRow;
+pub use rating::{
+    ContributionRow, CreditLineRow, LineDrawRow, LineEventRow, NoticeRow, ObjectionRow, RatingConfigRow,
+    RatingRow, StoredContributionRow,
+};
 pub use security::SessionRow;
 pub use store::{BATCH_JOBS_MAX, BUSY_TIMEOUT, QUEUE_JOBS_MAX, READERS, ReadTx, Store, WriteTx, WriterStats};
+pub use workflow::{CollateralRow, WaitingRow, WorkflowActRow, WorkflowRow};

@@ -228,6 +228,32 @@ impl ReadTx<'_> {
         rows.collect::<Result<_, _>>().refine()
     }
 
+    /// Like [`ReadTx::loans`], limited to loans booked at one of `outlets`
+    /// (a user's part of the organisation tree).
+    pub fn loans_at_outlets(
+        &self,
+        after_id: i64,
+        limit: u32,
+        status: Option<&str>,
+        outlets: &[i64],
+    ) -> Result<Vec<LoanRow>, StoreError> {
+        if outlets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = outlets
+            .iter()
+            .map(|o| o.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT {LOAN_COLUMNS} FROM loan WHERE id > ?1 AND (?3 IS NULL OR status = ?3)
+               AND outlet_id IN ({list}) ORDER BY id LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare(&sql).refine()?;
+        let rows = stmt.query_map(params![after_id, limit, status], loan).refine()?;
+        rows.collect::<Result<_, _>>().refine()
+    }
+
     /// The next chunk of active (`disbursed`) loans after `after_id`, by id:
     /// the end of day walks the book with this cursor, `limit` at a time.
     pub fn active_loans(&self, after_id: i64, limit: u32) -> Result<Vec<LoanRow>, StoreError> {
@@ -330,24 +356,27 @@ impl WriteTx<'_> {
     /// Writes every mutable column of `l` if the stored version is still
     /// `l.version`; returns the new version. A stale row is `VersionConflict`.
     ///
-    /// The status is written by a second statement only when it changed:
-    /// SQLite rewrites the entries of every index on a column named in SET
-    /// (`loan_status`, `loan_outlet`), even for an unchanged value, and a
-    /// repayment rarely changes the status.
+    /// The indexed columns (`status`, `days_past_due`, `disbursed_on`) are
+    /// written by a second statement only when one of them changed: SQLite
+    /// rewrites the entries of every index on a column named in SET
+    /// (`loan_status`, `loan_outlet`, `loan_overdue`, `loan_disbursed_on`),
+    /// even for an unchanged value, and a repayment rarely changes them.
     pub fn update_loan(&mut self, l: &LoanRow) -> Result<i64, StoreError> {
         let mut stmt = self
             .conn()
             .prepare_cached(
                 "UPDATE loan SET annual_rate = ?4, installments = ?5, first_repayment_on = ?6,
-                   approved_on = ?7, disbursed_on = ?8, maturity_on = ?9, closed_on = ?10,
+                   approved_on = ?7, maturity_on = ?9, closed_on = ?10,
                    principal_outstanding_minor = ?11, interest_accrued_minor = ?12, interest_overdue_minor = ?13,
                    principal_overdue_minor = ?14, penalty_accrued_minor = ?15, fees_due_minor = ?16,
-                   written_off_minor = ?17, days_past_due = ?18, class = ?19, provision_minor = ?20,
+                   written_off_minor = ?17, class = ?19, provision_minor = ?20,
                    next_due_on = ?21, accrued_through = ?22, account_manager_id = ?23,
                    summary = ?24, version = version + 1
                  WHERE id = ?1 AND version = ?2",
             )
             .refine()?;
+        // ?3 (status), ?8 (disbursed_on) and ?18 (days_past_due) are bound
+        // but unused here: the second statement writes them.
         let changed = stmt
             .execute(params![
                 l.id,
@@ -385,9 +414,12 @@ impl WriteTx<'_> {
         }
         self.put_loan_position(l.id, l.position.as_deref())?;
         self.conn()
-            .prepare_cached("UPDATE loan SET status = ?2 WHERE id = ?1 AND status <> ?2")
+            .prepare_cached(
+                "UPDATE loan SET status = ?2, days_past_due = ?3, disbursed_on = ?4 WHERE id = ?1
+                   AND (status IS NOT ?2 OR days_past_due IS NOT ?3 OR disbursed_on IS NOT ?4)",
+            )
             .refine()?
-            .execute(params![l.id, l.status])
+            .execute(params![l.id, l.status, l.days_past_due, l.disbursed_on])
             .refine()?;
         Ok(l.version + 1)
     }

@@ -17,6 +17,17 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         "loan_position",
         include_str!("../migrations/005_loan_position.sql"),
     ),
+    (7, "workflow", include_str!("../migrations/007_workflow.sql")),
+    (9, "rating", include_str!("../migrations/009_rating.sql")),
+    (8, "grid", include_str!("../migrations/008_grid.sql")),
+    (10, "collection", include_str!("../migrations/010_collection.sql")),
+    (
+        11,
+        "portfolio_history",
+        include_str!("../migrations/011_portfolio_history.sql"),
+    ),
+    (12, "config", include_str!("../migrations/012_config.sql")),
+    (13, "eod_total", include_str!("../migrations/013_eod_total.sql")),
 ];
 
 /// FNV-1a 64 of the migration text: stable across builds and platforms.
@@ -39,7 +50,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
              checksum INTEGER NOT NULL, applied_at TEXT NOT NULL)",
     )
     .refine()?;
-    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    let known = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
     let found: u32 = conn
         .query_row(
             "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",

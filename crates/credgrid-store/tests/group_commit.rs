@@ -314,3 +314,100 @@ fn a_refused_job_alone_in_its_batch_leaves_nothing() {
     let kept: R<i64> = store.write(move |tx: &mut WriteTx<'_>| repay(tx, seed, loan_id, 100, 1));
     assert!(kept.is_ok(), "the writer goes on after the rollback");
 }
+
+/// A write job as the tests hand it to the store.
+type TestJob = Box<dyn FnOnce(&mut WriteTx<'_>) -> R<i64> + Send>;
+
+/// What a batch of three left: the answers by name, the interest of every
+/// stored transaction, and the writer's counters over the batch.
+type BatchOutcome = (Vec<(char, R<i64>)>, Vec<i64>, credgrid_store::WriterStats);
+
+/// Runs three jobs in one batch: `a` and `b` write and succeed, the middle
+/// one (`x`) is built by `middle`. Returns the answers by name and the
+/// interest of every stored transaction of the loan.
+fn batch_of_three(
+    middle: impl FnOnce(&mut WriteTx<'_>, Seed, i64) -> R<i64> + Send + 'static,
+) -> BatchOutcome {
+    let store = Store::open(temp_db("final-writes")).unwrap();
+    let seed = seed(&store);
+    let loan_id = one_loan(&store, seed);
+    let release = hold_writer(&store);
+    let before = store.writer_stats();
+    let (answers, results) = mpsc::channel::<(char, R<i64>)>();
+    let mut middle = Some(middle);
+    for name in ['a', 'x', 'b'] {
+        let answers = answers.clone();
+        let job: TestJob = match name {
+            'x' => {
+                let middle = middle.take().unwrap();
+                Box::new(move |tx: &mut WriteTx<'_>| middle(tx, seed, loan_id))
+            }
+            _ => Box::new(move |tx: &mut WriteTx<'_>| {
+                tx.final_writes();
+                repay(tx, seed, loan_id, 100, 1)
+            }),
+        };
+        store.write_then(job, move |r| answers.send((name, r)).unwrap());
+    }
+    drop(answers);
+    release.send(()).unwrap();
+    let mut got: Vec<(char, R<i64>)> = results.iter().collect();
+    got.sort_by_key(|(n, _)| *n);
+    let after = store.writer_stats();
+    let stats = credgrid_store::WriterStats {
+        commits: after.commits - before.commits,
+        jobs_committed: after.jobs_committed - before.jobs_committed,
+        jobs_refused: after.jobs_refused - before.jobs_refused,
+        batches_failed: after.batches_failed - before.batches_failed,
+    };
+    let stored = store.read(|r| r.loan_transactions(loan_id)).unwrap();
+    (got, stored.iter().map(|t| t.interest_minor).collect(), stats)
+}
+
+/// The repayment hot path declares its writes final and runs without a
+/// savepoint; a job refused *before* writing (a bad amount, an unknown
+/// loan) is answered alone while its neighbours commit.
+#[test]
+fn a_job_refused_before_its_final_writes_leaves_its_neighbours_committed() {
+    let (got, stored, stats) = batch_of_three(|tx, _, _| {
+        tx.final_writes();
+        Err(StoreError::Constraint("refused before writing".into()))
+    });
+    assert!(got[0].1.is_ok() && got[1].1.is_ok(), "{got:?}");
+    assert!(matches!(got[2].1, Err(StoreError::Constraint(_))), "{got:?}");
+    assert_eq!(stored, [1, 1]);
+    assert_eq!((stats.jobs_refused, stats.batches_failed), (1, 0), "{stats:?}");
+}
+
+/// Should a job without a savepoint be refused after writing all the same,
+/// nothing of its batch is committed and every job of it gets an error: no
+/// caller is told a write succeeded that is not durable, and nothing
+/// half-done stays.
+#[test]
+fn a_job_refused_after_its_final_writes_fails_its_whole_batch() {
+    let (got, stored, stats) = batch_of_three(|tx, seed, loan_id| {
+        tx.final_writes();
+        repay(tx, seed, loan_id, 100, 666)?;
+        Err(StoreError::Constraint("refused after writing".into()))
+    });
+    assert!(got.iter().all(|(_, r)| r.is_err()), "{got:?}");
+    assert_eq!(stored, Vec::<i64>::new());
+    // Only the job that held the writer (a batch of its own) committed.
+    assert_eq!((stats.batches_failed, stats.jobs_committed), (1, 1), "{stats:?}");
+}
+
+/// Without `final_writes`, the savepoint opens at the first write: a job
+/// refused after writing rolls back alone, as before.
+#[test]
+fn a_job_that_keeps_its_savepoint_rolls_back_alone() {
+    let (got, stored, stats) = batch_of_three(|tx, seed, loan_id| {
+        repay(tx, seed, loan_id, 100, 666)?;
+        Err(StoreError::Constraint("refused after writing".into()))
+    });
+    assert!(
+        got[0].1.is_ok() && got[1].1.is_ok() && got[2].1.is_err(),
+        "{got:?}"
+    );
+    assert_eq!(stored, [1, 1]);
+    assert_eq!((stats.jobs_refused, stats.batches_failed), (1, 0), "{stats:?}");
+}

@@ -29,16 +29,27 @@ async fn create(
     ))
 }
 
-async fn list(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    Query(mut q): Query,
+) -> Result<Response, ApiError> {
     let search = q.opt_text("q", TEXT_LEN_MAX)?;
     let page = page_request(&mut q)?;
     q.finish()?;
-    let found = blocking(&state, move |i| app(i.list_clients(search.as_deref(), page))).await?;
+    let found = blocking(&state, move |i| {
+        app(i.list_clients(actor, search.as_deref(), page))
+    })
+    .await?;
     Ok(ok(page_json(&found, dto::client_json)))
 }
 
-async fn get_one(State(state): State<AppState>, ids: Ids) -> Result<Response, ApiError> {
+async fn get_one(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    ids: Ids,
+) -> Result<Response, ApiError> {
     let id = ids.id("id")?;
-    let view = blocking(&state, move |i| app(i.client(id))).await?;
+    let view = blocking(&state, move |i| app(i.client(actor, id))).await?;
     Ok(ok(dto::client_json(&view)))
 }

@@ -12,7 +12,10 @@ pub(super) fn routes(routes: Routes) -> Routes {
     routes.get("/business-date", business_date).post("/eod", run_eod)
 }
 
-async fn business_date(State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn business_date(
+    State(state): State<AppState>,
+    ActingUser(_): ActingUser,
+) -> Result<Response, ApiError> {
     let date = blocking(&state, |i| app(i.business_date())).await?;
     Ok(ok(json!({"business_date": date.to_string()})))
 }

@@ -1,7 +1,6 @@
 //! Extractors that turn every malformed request into a problem, never a plain-text rejection.
 //!
-//! `ActingUser` (a session's `Authorization: Bearer` token, else the
-//! temporary `X-Credgrid-User` header), `Ids` (path ids),
+//! `ActingUser` (a session's `Authorization: Bearer` token, required), `Ids` (path ids),
 //! `Query` (query parameters), `Body` (a JSON object) and `MoneyRequest`
 //! (a body plus the required `Idempotency-Key`).
 
@@ -15,11 +14,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use credgrid_app::{Actor, AppError, IdempotencyKey};
 use serde_json::Value;
-
-/// The header naming the acting user until login exists (issue 4).
-pub const USER_HEADER: &str = "X-Credgrid-User";
-/// The user assumed when the header is absent: the administrator.
-pub const DEFAULT_USER_ID: i64 = 1;
 
 /// The acting user.
 #[derive(Clone, Copy, Debug)]
@@ -46,28 +40,22 @@ fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(token.to_string()))
 }
 
-/// The user of the session token when one is sent; otherwise the temporary header.
+/// The user of the session token (`Authorization: Bearer <token>`, from
+/// `POST /api/v1/sessions`); a call without one is refused (401).
 pub(crate) async fn acting_user(headers: &HeaderMap, state: &AppState) -> Result<Actor, ApiError> {
-    match bearer_token(headers)? {
-        Some(token) => blocking(state, move |i| Ok(app(i.authenticate(&token))?.actor())).await,
-        None => header_user(headers),
-    }
-}
-
-/// The temporary `X-Credgrid-User` header (until every call must sign in, issue 4).
-fn header_user(headers: &HeaderMap) -> Result<Actor, ApiError> {
-    let Some(value) = headers.get(USER_HEADER) else {
-        return Ok(Actor {
-            user_id: DEFAULT_USER_ID,
+    let Some(token) = bearer_token(headers)? else {
+        let mut e = ApiError::from(AppError::Unauthenticated {
+            reason: "sign in first: POST /api/v1/sessions, then send `Authorization: Bearer <token>`",
         });
+        e.field = Some("Authorization".into());
+        return Err(e);
     };
-    let text = value
-        .to_str()
-        .map_err(|_| ApiError::invalid_header(USER_HEADER, "must be a user id"))?;
-    let user_id = parse_int_text(USER_HEADER, text, 1, i64::MAX).map_err(|_| {
-        ApiError::invalid_header(USER_HEADER, "must be a user id (a whole number of at least 1)")
-    })?;
-    Ok(Actor { user_id })
+    // The hot path: a session checked moments ago needs no blocking thread
+    // and no read of the store (see `credgrid_app::auth::SESSION_CACHE_SECONDS`).
+    if let Some(principal) = state.institution.cached_session(&token) {
+        return Ok(principal.actor());
+    }
+    blocking(state, move |i| Ok(app(i.authenticate(&token))?.actor())).await
 }
 
 impl FromRequestParts<AppState> for ActingUser {

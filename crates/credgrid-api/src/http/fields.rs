@@ -289,6 +289,11 @@ impl Fields {
         Ok(Some(out))
     }
 
+    /// Any JSON value (for arrays of objects read by the caller).
+    pub fn opt_raw(&mut self, name: &'static str) -> Result<Option<Value>, ApiError> {
+        Ok(self.take(name))
+    }
+
     /// Refuses any member no getter took (a misspelt optional field would
     /// otherwise be silently ignored).
     pub fn finish(self) -> Result<(), ApiError> {

@@ -4,7 +4,7 @@
 //! download (`Content-Disposition: attachment`) of the same table.
 
 use super::error::ApiError;
-use super::extract::Query;
+use super::extract::{ActingUser, Query};
 use super::fields::Params;
 use super::pagination::{page_json, page_request};
 use super::{AppState, PREFIX, Routes, app, blocking, ok};
@@ -55,6 +55,26 @@ fn attachment(content_type: &'static str, stem: &str, extension: &str, body: Vec
     response
 }
 
+/// Records a CSV or XLSX download in the audit trail before it is answered
+/// (R-SEC-4): it needs the `export` permission. JSON answers are reads, not
+/// exports, and are not recorded.
+fn log_download(
+    i: &credgrid_app::Institution,
+    actor: credgrid_app::Actor,
+    format: Download,
+    what: &str,
+    rows: usize,
+    node_id: Option<i64>,
+) -> Result<(), ApiError> {
+    let name = match format {
+        Download::Json => return Ok(()),
+        Download::Csv => "csv",
+        Download::Xlsx => "xlsx",
+    };
+    let rows = u64::try_from(rows).unwrap_or(u64::MAX);
+    app(i.record_export(actor, credgrid_app::ExportRecord::bulk(what, name, rows, node_id)))
+}
+
 /// One report as JSON, CSV or XLSX.
 fn answer<T: ?Sized>(
     format: Download,
@@ -85,7 +105,11 @@ pub(super) fn routes(routes: Routes) -> Routes {
 }
 
 /// `?date=` defaults to the business date; `?node_id=` to the whole institution.
-async fn balance_sheet(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+async fn balance_sheet(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    Query(mut q): Query,
+) -> Result<Response, ApiError> {
     let date = q.opt_date("date")?;
     let node_id = q.opt_int("node_id", 1, i64::MAX)?;
     let format = download_format(&mut q)?;
@@ -95,7 +119,12 @@ async fn balance_sheet(State(state): State<AppState>, Query(mut q): Query) -> Re
             Some(d) => d,
             None => app(i.business_date())?,
         };
-        let sheets = app(i.balance_sheet(as_of, node_id))?;
+        let sheets = app(i.balance_sheet(actor, as_of, node_id))?;
+        let rows = sheets
+            .iter()
+            .map(|b| b.assets.len() + b.liabilities.len() + b.equity.len())
+            .sum();
+        log_download(i, actor, format, "balance_sheet", rows, node_id)?;
         let stem = format!("balance-sheet-{as_of}");
         answer(
             format,
@@ -110,7 +139,11 @@ async fn balance_sheet(State(state): State<AppState>, Query(mut q): Query) -> Re
 }
 
 /// `?from=` defaults to 1 January of `?to=`'s year, `?to=` to the business date.
-async fn income_statement(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+async fn income_statement(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    Query(mut q): Query,
+) -> Result<Response, ApiError> {
     let from = q.opt_date("from")?;
     let to = q.opt_date("to")?;
     let node_id = q.opt_int("node_id", 1, i64::MAX)?;
@@ -124,7 +157,9 @@ async fn income_statement(State(state): State<AppState>, Query(mut q): Query) ->
         let from = from.unwrap_or_else(|| {
             chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to)
         });
-        let statements = app(i.income_statement(from, to, node_id))?;
+        let statements = app(i.income_statement(actor, from, to, node_id))?;
+        let rows = statements.iter().map(|s| s.income.len() + s.expenses.len()).sum();
+        log_download(i, actor, format, "income_statement", rows, node_id)?;
         let stem = format!("income-statement-{from}-to-{to}");
         answer(
             format,
@@ -138,8 +173,11 @@ async fn income_statement(State(state): State<AppState>, Query(mut q): Query) ->
     .await
 }
 
-async fn accounts(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let chart = blocking(&state, |i| app(i.accounts())).await?;
+async fn accounts(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+) -> Result<Response, ApiError> {
+    let chart = blocking(&state, move |i| app(i.accounts(actor))).await?;
     Ok(ok(
         json!({"items": chart.iter().map(dto::account_json).collect::<Vec<_>>()}),
     ))
@@ -147,13 +185,17 @@ async fn accounts(State(state): State<AppState>) -> Result<Response, ApiError> {
 
 /// Journal entries oldest first, paged by entry id. As CSV or XLSX (one row
 /// per line) the page is a download and the next page is in a `Link` header.
-async fn journal(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+async fn journal(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    Query(mut q): Query,
+) -> Result<Response, ApiError> {
     let page = page_request(&mut q)?;
     let format = download_format(&mut q)?;
     q.finish()?;
     // One entry more than asked tells whether another page follows.
     let mut entries = blocking(&state, move |i| {
-        app(i.journal(page.after_id, page.limit.saturating_add(1)))
+        app(i.journal(actor, page.after_id, page.limit.saturating_add(1)))
     })
     .await?;
     let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
@@ -161,6 +203,11 @@ async fn journal(State(state): State<AppState>, Query(mut q): Query) -> Result<R
     entries.truncate(limit);
     let next_after_id = if more { entries.last().map(|e| e.id) } else { None };
     if format != Download::Json {
+        let rows = entries.len();
+        blocking(&state, move |i| {
+            log_download(i, actor, format, "journal", rows, None)
+        })
+        .await?;
         return journal_download(format, page.after_id, page.limit, next_after_id, entries);
     }
     Ok(ok(page_json(
@@ -174,12 +221,17 @@ async fn journal(State(state): State<AppState>, Query(mut q): Query) -> Result<R
 
 /// Outstanding, overdue, PAR and classification per outlet and product, as of
 /// the last closed business date; `?node_id=` limits it to a node's outlets.
-async fn portfolio(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+async fn portfolio(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    Query(mut q): Query,
+) -> Result<Response, ApiError> {
     let node_id = q.opt_int("node_id", 1, i64::MAX)?;
     let format = download_format(&mut q)?;
     q.finish()?;
     blocking(&state, move |i| {
-        let report = app(i.portfolio(node_id))?;
+        let report = app(i.portfolio(actor, node_id))?;
+        log_download(i, actor, format, "portfolio", report.lines.len(), node_id)?;
         let stem = format!("portfolio-{}", report.as_of);
         answer(
             format,
@@ -194,7 +246,11 @@ async fn portfolio(State(state): State<AppState>, Query(mut q): Query) -> Result
 }
 
 /// `?date=` defaults to the business date; `?node_id=` to the whole institution.
-async fn trial_balance(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+async fn trial_balance(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    Query(mut q): Query,
+) -> Result<Response, ApiError> {
     let date = q.opt_date("date")?;
     let node_id = q.opt_int("node_id", 1, i64::MAX)?;
     let format = download_format(&mut q)?;
@@ -204,7 +260,8 @@ async fn trial_balance(State(state): State<AppState>, Query(mut q): Query) -> Re
             Some(d) => d,
             None => app(i.business_date())?,
         };
-        let tb = app(i.trial_balance(as_of, node_id))?;
+        let tb = app(i.trial_balance(actor, as_of, node_id))?;
+        log_download(i, actor, format, "trial_balance", tb.lines.len(), node_id)?;
         let stem = format!("trial-balance-{as_of}");
         answer(
             format,

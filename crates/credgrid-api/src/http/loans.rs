@@ -86,7 +86,7 @@ async fn apply(
 ) -> Result<Response, ApiError> {
     let request = dto::loan_application(body.fields)?;
     let loan = blocking(&state, move |i| {
-        let currency = app(i.product(request.product_id))?.spec.currency;
+        let currency = app(i.product(actor, request.product_id))?.spec.currency;
         app(i.apply(actor, request.into_application(currency)?))
     })
     .await?;
@@ -96,7 +96,11 @@ async fn apply(
     ))
 }
 
-async fn list(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    Query(mut q): Query,
+) -> Result<Response, ApiError> {
     let status = q.opt_text("status", 32)?;
     if status
         .as_deref()
@@ -109,13 +113,17 @@ async fn list(State(state): State<AppState>, Query(mut q): Query) -> Result<Resp
     }
     let page = page_request(&mut q)?;
     q.finish()?;
-    let found = blocking(&state, move |i| app(i.list_loans(status.as_deref(), page))).await?;
+    let found = blocking(&state, move |i| app(i.list_loans(actor, status.as_deref(), page))).await?;
     Ok(ok(page_json(&found, |l| dto::loan_json(l, false))))
 }
 
-async fn get_one(State(state): State<AppState>, ids: Ids) -> Result<Response, ApiError> {
+async fn get_one(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    ids: Ids,
+) -> Result<Response, ApiError> {
     let id = ids.id("id")?;
-    let loan = blocking(&state, move |i| app(i.loan(id))).await?;
+    let loan = blocking(&state, move |i| app(i.loan(actor, id))).await?;
     Ok(ok(dto::loan_json(&loan, true)))
 }
 
@@ -209,13 +217,14 @@ async fn repay(State(state): State<AppState>, ids: Ids, req: MoneyRequest) -> Re
 
 async fn transactions(
     State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
     ids: Ids,
     Query(mut q): Query,
 ) -> Result<Response, ApiError> {
     let id = ids.id("id")?;
     let page = page_request(&mut q)?;
     q.finish()?;
-    let all = blocking(&state, move |i| app(i.loan_transactions(id))).await?;
+    let all = blocking(&state, move |i| app(i.loan_transactions(actor, id))).await?;
     Ok(ok(page_json(
         &page_of(all, |t| t.id, page),
         dto::transaction_json,
@@ -223,22 +232,32 @@ async fn transactions(
 }
 
 /// Events have no id of their own: their 1-based position (`seq`) is the cursor.
-async fn events(State(state): State<AppState>, ids: Ids, Query(mut q): Query) -> Result<Response, ApiError> {
+async fn events(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    ids: Ids,
+    Query(mut q): Query,
+) -> Result<Response, ApiError> {
     let id = ids.id("id")?;
     let page = page_request(&mut q)?;
     q.finish()?;
-    let all = blocking(&state, move |i| app(i.loan_events(id))).await?;
+    let all = blocking(&state, move |i| app(i.loan_events(actor, id))).await?;
     let numbered: Vec<(i64, _)> = (1..).zip(all).collect();
     let page = page_of(numbered, |(seq, _)| *seq, page);
     Ok(ok(page_json(&page, |(seq, e)| dto::event_json(*seq, e))))
 }
 
 /// The journal entries of one loan (its postings), oldest first, paged by entry id.
-async fn journal(State(state): State<AppState>, ids: Ids, Query(mut q): Query) -> Result<Response, ApiError> {
+async fn journal(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    ids: Ids,
+    Query(mut q): Query,
+) -> Result<Response, ApiError> {
     let id = ids.id("id")?;
     let page = page_request(&mut q)?;
     q.finish()?;
-    let all = blocking(&state, move |i| app(i.loan_journal(id))).await?;
+    let all = blocking(&state, move |i| app(i.loan_journal(actor, id))).await?;
     Ok(ok(page_json(
         &page_of(all, |e| e.id, page),
         dto::journal_entry_json,

@@ -10,13 +10,19 @@ pub mod fields;
 pub mod idempotency;
 pub mod openapi;
 pub mod pagination;
+pub mod permissions;
 
+mod applications;
 mod clients;
+mod collection;
+mod config;
 mod eod;
+mod grid;
 mod ledger;
 mod loans;
 mod org;
 mod products;
+mod rating;
 mod schedule;
 mod sessions;
 
@@ -99,6 +105,20 @@ impl Routes {
         self
     }
 
+    /// A POST whose body may be larger than `BODY_LEN_MAX` (a file upload).
+    fn post_upload<H: Handler<T, AppState>, T: 'static>(
+        mut self,
+        path: &str,
+        handler: H,
+        limit: usize,
+    ) -> Routes {
+        let path = format!("{PREFIX}{path}");
+        let route = axum::routing::post(handler).layer(DefaultBodyLimit::max(limit));
+        self.router = self.router.route(&path, route);
+        self.table.push((Method::POST, path));
+        self
+    }
+
     fn post<H: Handler<T, AppState>, T: 'static>(mut self, path: &str, handler: H) -> Routes {
         let path = format!("{PREFIX}{path}");
         self.router = self.router.route(&path, axum::routing::post(handler));
@@ -117,7 +137,12 @@ fn routes() -> Routes {
     let routes = eod::routes(routes);
     let routes = clients::routes(routes);
     let routes = products::routes(routes);
+    let routes = config::routes(routes);
     let routes = loans::routes(routes);
+    let routes = applications::routes(routes);
+    let routes = collection::routes(routes);
+    let routes = rating::routes(routes);
+    let routes = grid::routes(routes);
     let routes = schedule::routes(routes);
     let routes = sessions::routes(routes);
     ledger::routes(routes)

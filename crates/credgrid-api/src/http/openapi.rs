@@ -675,6 +675,11 @@ fn view_schemas() -> Vec<(&'static str, Value)> {
         ("address", typed_or_null("string")),
         ("status", typed("string")),
         ("created_on", date()),
+        (
+            "unmasked",
+            json!({"type": "array", "items": one_of(&["id_number", "phone", "address"]),
+                "description": "The personal data shown in full for your roles (each such view is audited); the rest is masked."}),
+        ),
     ];
     let problem = vec![
         ("type", json!({"type": "string", "format": "uri"})),
@@ -760,9 +765,15 @@ const OPS: &[Op] = &[
     Op { method: "post", path: "/clients", id: "createClient", tag: "clients", summary: "Register a client", query: &[], body: Some(("NewClient", true)), money: false, success: (201, "Client") },
     Op { method: "get", path: "/clients", id: "listClients", tag: "clients", summary: "List clients; `q` searches names and identity numbers", query: &["q", "after_id", "limit"], body: None, money: false, success: (200, "ClientPage") },
     Op { method: "get", path: "/clients/{id}", id: "getClient", tag: "clients", summary: "One client", query: &[], body: None, money: false, success: (200, "Client") },
-    Op { method: "post", path: "/products", id: "createProduct", tag: "products", summary: "Define a loan product", query: &[], body: Some(("NewProduct", true)), money: false, success: (201, "Product") },
+    Op { method: "post", path: "/products", id: "createProduct", tag: "products", summary: "Propose a loan product: 202 with the pending maker-checker change; the product exists once a second user approves it", query: &[], body: Some(("NewProduct", true)), money: false, success: (202, "ConfigChange") },
     Op { method: "get", path: "/products", id: "listProducts", tag: "products", summary: "List products", query: PAGE, body: None, money: false, success: (200, "ProductPage") },
     Op { method: "get", path: "/products/{id}", id: "getProduct", tag: "products", summary: "One product", query: &[], body: None, money: false, success: (200, "Product") },
+    Op { method: "post", path: "/config/changes", id: "proposeConfigChange", tag: "config", summary: "Propose a configuration change (product, tier rules, limits, roles, chart); it takes effect only once a second user approves it", query: &[], body: Some(("NewConfigChange", true)), money: false, success: (201, "ConfigChange") },
+    Op { method: "get", path: "/config/changes", id: "listConfigChanges", tag: "config", summary: "Configuration changes with their diff, oldest first; `state` filters", query: &["state", "after_id", "limit"], body: None, money: false, success: (200, "ConfigChangePage") },
+    Op { method: "get", path: "/config/changes/{id}", id: "getConfigChange", tag: "config", summary: "One configuration change with its diff and decision", query: &[], body: None, money: false, success: (200, "ConfigChange") },
+    Op { method: "post", path: "/config/changes/{id}/approve", id: "approveConfigChange", tag: "config", summary: "Approve a pending change and put it in force (never by its proposer: 409 sod-maker-is-checker)", query: &[], body: Some(("ConfigDecision", false)), money: false, success: (200, "ConfigChange") },
+    Op { method: "post", path: "/config/changes/{id}/reject", id: "rejectConfigChange", tag: "config", summary: "Reject a pending change with a reason (never by its proposer)", query: &[], body: Some(("ConfigRejection", true)), money: false, success: (200, "ConfigChange") },
+    Op { method: "get", path: "/config/current", id: "getConfigInForce", tag: "config", summary: "The configuration of a kind in force, as the canonical text a proposal starts from", query: &["kind", "currency"], body: None, money: false, success: (200, "ConfigInForce") },
     Op { method: "post", path: "/loans", id: "applyForLoan", tag: "loans", summary: "Apply for a loan", query: &[], body: Some(("LoanApplication", true)), money: false, success: (201, "Loan") },
     Op { method: "get", path: "/loans", id: "listLoans", tag: "loans", summary: "List loans (without schedules)", query: &["status", "after_id", "limit"], body: None, money: false, success: (200, "LoanPage") },
     Op { method: "get", path: "/loans/{id}", id: "getLoan", tag: "loans", summary: "One loan with its schedule and balances", query: &[], body: None, money: false, success: (200, "Loan") },
@@ -777,6 +788,15 @@ const OPS: &[Op] = &[
     Op { method: "post", path: "/loans/{id}/fees", id: "chargeFee", tag: "loans", summary: "Charge a fee to the loan", query: &[], body: Some(("FeeCharge", true)), money: true, success: (201, "Transaction") },
     Op { method: "post", path: "/loans/{id}/write-off", id: "writeOffLoan", tag: "loans", summary: "Write the loan off", query: &[], body: Some(("Reason", true)), money: true, success: (201, "Transaction") },
     Op { method: "post", path: "/loans/{id}/recoveries", id: "recoverLoan", tag: "loans", summary: "Record money recovered after write-off", query: &[], body: Some(("Recovery", true)), money: true, success: (201, "Transaction") },
+    Op { method: "get", path: "/applications/inbox", id: "getInbox", tag: "workflow", summary: "Applications waiting for a step the caller may act on now", query: PAGE, body: None, money: false, success: (200, "Inbox") },
+    Op { method: "get", path: "/loans/{id}/workflow", id: "getWorkflow", tag: "workflow", summary: "An application's tier, steps, acts, committee votes, collateral and exposure check", query: &[], body: None, money: false, success: (200, "Workflow") },
+    Op { method: "post", path: "/loans/{id}/steps", id: "actOnStep", tag: "workflow", summary: "Approve or reject the current step with reasons and the documents seen (409 names the rule broken)", query: &[], body: Some(("StepAct", true)), money: false, success: (200, "Workflow") },
+    Op { method: "post", path: "/loans/{id}/send-back", id: "sendBackStep", tag: "workflow", summary: "Send the application back from its current step to an earlier one, with a reason", query: &[], body: Some(("SendBack", true)), money: false, success: (200, "Workflow") },
+    Op { method: "post", path: "/loans/{id}/votes", id: "castVote", tag: "workflow", summary: "A credit-committee member's vote with reasons; the count closes once every member voted", query: &[], body: Some(("CommitteeVote", true)), money: false, success: (200, "Workflow") },
+    Op { method: "post", path: "/loans/{id}/votes/close", id: "closeVote", tag: "workflow", summary: "Close and count the committee vote (409 committee-no-quorum without a quorum)", query: &[], body: Some(("CloseVote", false)), money: false, success: (200, "Workflow") },
+    Op { method: "get", path: "/loans/{id}/collateral", id: "listCollateral", tag: "workflow", summary: "The collateral and guarantees of an application with their counted values", query: &[], body: None, money: false, success: (200, "CollateralList") },
+    Op { method: "post", path: "/loans/{id}/collateral", id: "recordCollateral", tag: "workflow", summary: "Record collateral or a guarantee (R-PROD-4) with its value and haircut", query: &[], body: Some(("NewCollateral", true)), money: false, success: (201, "Collateral") },
+    Op { method: "post", path: "/staff/{id}/relatives", id: "recordRelative", tag: "workflow", summary: "Record a client as a staff user's relative (`self`: the staff user is the client)", query: &[], body: Some(("NewRelative", true)), money: false, success: (201, "Relative") },
     Op { method: "post", path: "/sessions", id: "login", tag: "sessions", summary: "Sign in: a session token for `Authorization: Bearer`; every refusal looks the same", query: &[], body: Some(("Login", true)), money: false, success: (201, "Session") },
     Op { method: "delete", path: "/sessions/current", id: "logout", tag: "sessions", summary: "Sign out: end the session of the bearer token", query: &[], body: None, money: false, success: (204, "") },
     Op { method: "post", path: "/schedule", id: "calculateSchedule", tag: "calculator", summary: "The loan calculator: a repayment schedule from terms (the `credgrid schedule` document); stores nothing", query: &[], body: Some(("ScheduleRequest", true)), money: false, success: (200, "Schedule") },
@@ -787,6 +807,59 @@ const OPS: &[Op] = &[
     Op { method: "get", path: "/reports/balance-sheet", id: "getBalanceSheet", tag: "books", summary: "Balance sheet per currency at the end of a date (default: the business date) for a node (default: all)", query: &["date", "node_id", "format"], body: None, money: false, success: (200, "BalanceSheets") },
     Op { method: "get", path: "/reports/income-statement", id: "getIncomeStatement", tag: "books", summary: "Income statement per currency over a period (default: the year to the business date) for a node", query: &["from", "to", "node_id", "format"], body: None, money: false, success: (200, "IncomeStatements") },
     Op { method: "get", path: "/reports/trial-balance", id: "getTrialBalance", tag: "books", summary: "Trial balance of a date (default: the business date) and node (default: all)", query: &["date", "node_id", "format"], body: None, money: false, success: (200, "TrialBalance") },
+    Op { method: "get", path: "/collection/worklist", id: "getCollectionWorklist", tag: "collection", summary: "A worklist of the latest end of day in priority order, with every score part (default: the caller's)", query: &["assignee_id", "after_rank", "limit"], body: None, money: false, success: (200, "CollectionWorklist") },
+    Op { method: "post", path: "/collection/worklists/rebuild", id: "rebuildCollectionWorklists", tag: "collection", summary: "Rebuild the worklists of a date (the end-of-day step; idempotent)", query: &[], body: Some(("CollectionRebuild", false)), money: false, success: (200, "CollectionDay") },
+    Op { method: "get", path: "/collection/loans/{id}", id: "getCollectionCase", tag: "collection", summary: "A loan's collection file: contacts, actions, promises, outbox, escalations, visits, warnings, proposed strategy", query: &[], body: None, money: false, success: (200, "CollectionCase") },
+    Op { method: "post", path: "/collection/loans/{id}/actions", id: "recordCollectionAction", tag: "collection", summary: "Record an action under the conduct rules (409 names the rule broken)", query: &[], body: Some(("CollectionAction", true)), money: false, success: (201, "CollectionActionRecorded") },
+    Op { method: "post", path: "/collection/loans/{id}/contacts", id: "addCollectionContact", tag: "collection", summary: "Register or correct a contact of the debtor", query: &[], body: Some(("CollectionContact", true)), money: false, success: (201, "CollectionCreated") },
+    Op { method: "post", path: "/collection/loans/{id}/overrides", id: "grantCollectionOverride", tag: "collection", summary: "A supervisor overrides contact hours or the daily limit for one action of a collector (logged)", query: &[], body: Some(("CollectionOverride", true)), money: false, success: (201, "CollectionCreated") },
+    Op { method: "post", path: "/collection/loans/{id}/debtor", id: "setCollectionDebtor", tag: "collection", summary: "Record the debtor's income, other debts and assessed segment", query: &[], body: Some(("CollectionDebtor", true)), money: false, success: (200, "CollectionDone") },
+    Op { method: "post", path: "/collection/loans/{id}/assignment", id: "assignCollector", tag: "collection", summary: "Give the loan to a named collector", query: &[], body: Some(("CollectionAssignment", true)), money: false, success: (200, "CollectionDone") },
+    Op { method: "post", path: "/collection/loans/{id}/strategy", id: "applyCollectionStrategy", tag: "collection", summary: "Apply the segment's strategy: escalation, restructuring offer or legal", query: &[], body: Some(("CollectionStrategy", false)), money: false, success: (200, "CollectionStrategyResult") },
+    Op { method: "post", path: "/collection/loans/{id}/handover", id: "handOverLoan", tag: "collection", summary: "Hand the loan over (third party, court, police): the package of loan, contacts and history as JSON or CSV", query: &["package_format"], body: Some(("CollectionHandover", true)), money: false, success: (200, "CollectionHandoverPackage") },
+    Op { method: "post", path: "/collection/loans/{id}/news", id: "recordGridNews", tag: "collection", summary: "A grid worker's news about the debtor: an early warning and a visit", query: &[], body: Some(("CollectionNews", true)), money: false, success: (201, "CollectionCreated") },
+    Op { method: "get", path: "/collection/outbox", id: "listCollectionOutbox", tag: "collection", summary: "Written messages with their delivery status", query: &["delivery_status", "after_id", "limit"], body: None, money: false, success: (200, "CollectionOutboxPage") },
+    Op { method: "post", path: "/collection/outbox/deliver", id: "deliverCollectionOutbox", tag: "collection", summary: "Deliver queued messages through the configured sender", query: &[], body: Some(("CollectionDeliver", false)), money: false, success: (200, "CollectionDelivery") },
+    Op { method: "get", path: "/collection/visits", id: "listCollectionVisits", tag: "collection", summary: "The caller's post-loan visits due by a date", query: &["date"], body: None, money: false, success: (200, "CollectionVisits") },
+    Op { method: "post", path: "/collection/visits/{id}/complete", id: "completeCollectionVisit", tag: "collection", summary: "Complete a visit with its use-of-funds finding", query: &[], body: Some(("CollectionVisitDone", false)), money: false, success: (200, "CollectionDone") },
+    Op { method: "get", path: "/collection/settings", id: "getCollectionSettings", tag: "collection", summary: "The priority formula, conduct rules and strategy settings", query: &[], body: None, money: false, success: (200, "CollectionSettings") },
+    Op { method: "post", path: "/collection/settings", id: "setCollectionSetting", tag: "collection", summary: "Set one collection setting", query: &[], body: Some(("CollectionSetting", true)), money: false, success: (200, "CollectionDone") },
+    Op { method: "get", path: "/collection/results", id: "getCollectionResults", tag: "collection", summary: "Cure rate, promises kept, roll rates and recoveries by channel, collector and segment", query: &["from", "to"], body: None, money: false, success: (200, "CollectionResults") },
+    Op { method: "get", path: "/rating/config", id: "getRatingConfig", tag: "rating", summary: "The rating configuration in force: scorecard factors, bins and weights, grades with their pure-credit lines, credit tiers with their collateral rules, notice period", query: &[], body: None, money: false, success: (200, "RatingConfig") },
+    Op { method: "post", path: "/ratings", id: "rateClient", tag: "rating", summary: "Rate a household or client with the scorecard in force (a draft until published); repayment history is measured from the ledger", query: &[], body: Some(("RatingRequest", true)), money: false, success: (201, "Rating") },
+    Op { method: "get", path: "/ratings", id: "listRatings", tag: "rating", summary: "Ratings oldest first, optionally of one status", query: &["status", "locale", "after_id", "limit"], body: None, money: false, success: (200, "RatingPage") },
+    Op { method: "get", path: "/ratings/{id}", id: "getRating", tag: "rating", summary: "A rating with the contribution and explanation of every factor", query: &["locale"], body: None, money: false, success: (200, "Rating") },
+    Op { method: "post", path: "/rating/notices", id: "publishNotice", tag: "rating", summary: "Publish a village's draft ratings and lines as a notice for the notice period (default 7 days)", query: &[], body: Some(("NoticeRequest", true)), money: false, success: (201, "Notice") },
+    Op { method: "get", path: "/rating/notices", id: "listNotices", tag: "rating", summary: "Village notices newest first", query: &["after_id", "limit"], body: None, money: false, success: (200, "NoticePage") },
+    Op { method: "get", path: "/rating/notices/{id}", id: "getNotice", tag: "rating", summary: "A notice with every entry's standing on the business date and its objections", query: &[], body: None, money: false, success: (200, "Notice") },
+    Op { method: "post", path: "/rating/notices/{id}/objections", id: "objectToRating", tag: "rating", summary: "Record a villager's objection to a rating during the notice period", query: &[], body: Some(("ObjectionRequest", true)), money: false, success: (201, "Notice") },
+    Op { method: "post", path: "/rating/objections/{id}/resolution", id: "resolveObjection", tag: "rating", summary: "Resolve an objection (kept, changed, withdrawn); the rater is refused (409 rating-rater-cannot-resolve)", query: &[], body: Some(("ResolutionRequest", true)), money: false, success: (200, "Notice") },
+    Op { method: "post", path: "/credit-lines", id: "openCreditLine", tag: "rating", summary: "Grant a line: a higher tier against its security, or pure credit within the client's effective grade", query: &[], body: Some(("CreditLineRequest", true)), money: false, success: (201, "CreditLine") },
+    Op { method: "get", path: "/credit-lines", id: "listCreditLines", tag: "rating", summary: "Credit lines oldest first", query: &["after_id", "limit"], body: None, money: false, success: (200, "CreditLinePage") },
+    Op { method: "get", path: "/credit-lines/{id}", id: "getCreditLine", tag: "rating", summary: "A line with its available amount, movements and the loans drawn on it", query: &[], body: None, money: false, success: (200, "CreditLine") },
+    Op { method: "post", path: "/credit-lines/{id}/acts", id: "actOnCreditLine", tag: "rating", summary: "Freeze, unfreeze, cut or cancel a line with a reason", query: &[], body: Some(("CreditLineAct", true)), money: false, success: (200, "CreditLine") },
+    Op { method: "post", path: "/credit-lines/{id}/draws", id: "drawOnCreditLine", tag: "rating", summary: "Draw on a line: a loan application placed in the low tier of the origination workflow, held on the line", query: &[], body: Some(("CreditLineDraw", true)), money: false, success: (201, "Loan") },
+    Op { method: "post", path: "/grid/cells", id: "openCell", tag: "grid", summary: "Open a grid cell at an outlet with its full-time worker (an account manager) and part-time workers (grid workers), effective on a date (default: the business date)", query: &[], body: Some(("NewCell", true)), money: false, success: (201, "Cell") },
+    Op { method: "get", path: "/grid/cells", id: "listCells", tag: "grid", summary: "Grid cells the caller can see, by id (open ones unless closed=true)", query: &["outlet_id", "closed", "after_id", "limit"], body: None, money: false, success: (200, "CellPage") },
+    Op { method: "get", path: "/grid/cells/{id}", id: "getCell", tag: "grid", summary: "A cell with the history of its workers (who was responsible from when to when) and its events", query: &[], body: None, money: false, success: (200, "CellDetail") },
+    Op { method: "post", path: "/grid/cells/{id}/changes", id: "changeCell", tag: "grid", summary: "Rename a cell, change its full-time worker, add or remove a part-time worker, or close it (when empty), effective on a date", query: &[], body: Some(("CellChange", true)), money: false, success: (200, "Cell") },
+    Op { method: "post", path: "/grid/cells/{id}/split", id: "splitCell", tag: "grid", summary: "Cut a new cell out of this one, taking the listed households (history kept)", query: &[], body: Some(("CellSplit", true)), money: false, success: (201, "Cell") },
+    Op { method: "post", path: "/grid/cells/{id}/merge", id: "mergeCell", tag: "grid", summary: "Merge this cell into another of the same outlet: its households move, it closes", query: &[], body: Some(("CellMerge", true)), money: false, success: (200, "Cell") },
+    Op { method: "get", path: "/grid/cells/{id}/households", id: "listCellHouseholds", tag: "grid", summary: "Households now in the cell with their file status", query: &["after_id", "limit"], body: None, money: false, success: (200, "HouseholdPage") },
+    Op { method: "post", path: "/grid/households", id: "createHousehold", tag: "grid", summary: "Place a household in a cell and open its information file", query: &[], body: Some(("NewHousehold", true)), money: false, success: (201, "HouseholdFile") },
+    Op { method: "get", path: "/grid/households/{id}", id: "getHousehold", tag: "grid", summary: "A household's information file: its parts, what is missing, the repayment history from the loan book, the responsible account manager", query: &[], body: None, money: false, success: (200, "HouseholdFile") },
+    Op { method: "post", path: "/grid/households/{id}/file", id: "updateHouseholdFile", tag: "grid", summary: "Replace one part of the file (identity, members, land, livestock, income sources, assets, debts, needs)", query: &[], body: Some(("FilePart", true)), money: false, success: (200, "HouseholdFile") },
+    Op { method: "post", path: "/grid/households/{id}/visits", id: "addVisitNote", tag: "grid", summary: "Add a visit note to the file", query: &[], body: Some(("VisitNote", true)), money: false, success: (201, "HouseholdFile") },
+    Op { method: "post", path: "/grid/households/{id}/move", id: "moveHousehold", tag: "grid", summary: "Move a household to another open cell of its outlet (redrawing; history kept)", query: &[], body: Some(("HouseholdMove", true)), money: false, success: (200, "Responsibility") },
+    Op { method: "get", path: "/grid/households/{id}/responsible", id: "getResponsible", tag: "grid", summary: "The cell and account manager responsible for the household on a date (null: not in the grid that day)", query: &["date"], body: None, money: false, success: (200, "Responsibility") },
+    Op { method: "post", path: "/grid/activities", id: "recordActivity", tag: "grid", summary: "Record a part-time grid worker's activity under one of the five duties; refused unless the worker served the cell (and the household lay in it) that day", query: &[], body: Some(("NewActivity", true)), money: false, success: (201, "Activity") },
+    Op { method: "get", path: "/grid/activities", id: "listActivities", tag: "grid", summary: "Activities of a worker and/or a cell in a period (default: the last 30 days), newest first", query: &["worker_id", "cell_id", "from", "to"], body: None, money: false, success: (200, "ActivityList") },
+    Op { method: "get", path: "/grid/tallies", id: "listTallies", tag: "grid", summary: "What each part-time worker was credited with in a period, per duty and per kind of activity", query: &["cell_id", "from", "to"], body: None, money: false, success: (200, "TallyList") },
+    Op { method: "get", path: "/grid/coverage", id: "getCoverage", tag: "grid", summary: "Coverage now per cell, outlet or branch: households, complete files, rated, with a line, lines in use, reached digitally", query: &["level"], body: None, money: false, success: (200, "Coverage") },
+    Op { method: "get", path: "/grid/coverage/trend", id: "getCoverageTrend", tag: "grid", summary: "The stored coverage snapshots of one unit, oldest first, with the change between snapshots", query: &["level", "unit_id"], body: None, money: false, success: (200, "CoverageTrend") },
+    Op { method: "post", path: "/grid/coverage/snapshots", id: "takeCoverageSnapshot", tag: "grid", summary: "Store today's coverage of every unit (the end of day does it too); a re-take replaces the day's", query: &[], body: Some(("Empty", false)), money: false, success: (201, "CoverageSnapshot") },
+    Op { method: "post", path: "/grid/imports/households", id: "importHouseholds", tag: "grid", summary: "Import households from a CSV or XLSX sheet (raw body or multipart `file`): a validation report with row, column and reason; all-or-nothing (default) or valid-rows, one transaction, never half a row", query: &["mode", "currency", "id_country"], body: None, money: false, success: (201, "ImportReport") },
+    Op { method: "post", path: "/grid/imports/cells", id: "importCells", tag: "grid", summary: "Import grid cells from a CSV or XLSX sheet (raw body or multipart `file`), all-or-nothing or valid-rows", query: &["mode"], body: None, money: false, success: (201, "ImportReport") },
 ];
 
 fn query_parameter(name: &str) -> Value {
@@ -814,10 +887,52 @@ fn query_parameter(name: &str) -> Value {
             "Last business date of the period (default: the business date).",
         ),
         "node_id" => (id(), "Only this node and the nodes under it."),
+        "state" => (one_of(super::config::STATES), "Only changes in this state."),
+        "kind" => (
+            one_of(super::config::KINDS),
+            "The kind of configuration (required).",
+        ),
+        "currency" => (
+            json!({"type": "string", "pattern": "^[A-Z]{3}$", "default": "CNY"}),
+            "The currency of tier rules and limits when the defaults are in force.",
+        ),
+        "package_format" => (
+            json!({"type": "string", "enum": ["json", "csv"], "default": "json"}),
+            "json (default), or csv (RFC 4180, UTF-8): one row per fact, contact, action and promise.",
+        ),
+        "delivery_status" => (
+            one_of(super::collection::OUTBOX_STATUSES),
+            "Only messages with this delivery status.",
+        ),
+        "assignee_id" => (
+            id(),
+            "Whose worklist (default: the caller's; another's needs collection.manage).",
+        ),
+        "after_rank" => (
+            json!({"type": "integer", "format": "int64", "minimum": 0}),
+            "Worklist rows after this rank (default 0).",
+        ),
         "format" => (
             json!({"type": "string", "enum": super::ledger::FORMATS, "default": "json"}),
             "json (default), or a file download of the same table: csv (RFC 4180, UTF-8) or xlsx \
              (amounts as numbers with the currency's digits).",
+        ),
+        "outlet_id" => (id(), "Only cells of this outlet."),
+        "closed" => (json!({"type": "boolean", "default": false}), "Closed cells too."),
+        "worker_id" => (id(), "Only this worker's activities."),
+        "cell_id" => (id(), "Only this cell."),
+        "level" => (
+            json!({"type": "string", "enum": super::grid::LEVELS, "default": "outlet"}),
+            "cell, outlet (default) or branch.",
+        ),
+        "unit_id" => (id(), "The cell, outlet or branch id (required)."),
+        "mode" => (
+            json!({"type": "string", "enum": super::grid::MODES, "default": "all-or-nothing"}),
+            "all-or-nothing: any rejected row rejects the file; valid-rows: the valid rows are imported.",
+        ),
+        "id_country" => (
+            json!({"type": "string", "pattern": "^[A-Z]{2}$", "default": "CN"}),
+            "Whose identity-number rules check identity_number.",
         ),
         _ => (json!({"type": "string"}), ""),
     };
@@ -826,14 +941,6 @@ fn query_parameter(name: &str) -> Value {
 
 fn header_parameters(op: &Op) -> Vec<Value> {
     let mut params = Vec::new();
-    if op.method == "post" && op.id != "login" {
-        params.push(
-            json!({"name": super::extract::USER_HEADER, "in": "header", "required": false,
-            "schema": {"type": "integer", "format": "int64", "minimum": 1, "default": 1},
-            "description": "TEMPORARY until every call must sign in (issue 4): the acting user's id when no \
-                            `Authorization: Bearer` token is sent; default 1 (the administrator)."}),
-        );
-    }
     if op.money {
         params.push(
             json!({"name": super::idempotency::HEADER, "in": "header", "required": true,
@@ -885,10 +992,16 @@ fn responses(op: &Op) -> Value {
     };
     out.insert(op.success.0.to_string(), success);
     let mut errors: Vec<(u16, &str)> = vec![(500, "Internal error (no detail)")];
-    if op.method != "get" {
+    if !is_public(op) {
         errors.push((
             401,
-            "No valid session: a bad, expired or ended bearer token, or a refused login",
+            "No valid session: no bearer token, or a bad, expired or ended one, or a refused login",
+        ));
+    }
+    if !is_public(op) && op.id != "logout" {
+        errors.push((
+            403,
+            "Signed in, but your roles or your place in the organisation do not allow this (`detail` names the permission)",
         ));
     }
     if op.method == "post" {
@@ -924,18 +1037,27 @@ fn operation(op: &Op) -> Value {
     let mut params = path_parameters(op.path);
     params.extend(op.query.iter().map(|q| query_parameter(q)));
     params.extend(header_parameters(op));
-    let security = match op.id {
-        "login" => json!([]),
-        "logout" => json!([{"bearer": []}]),
-        _ => json!([{"bearer": []}, {}]),
+    let security = if is_public(op) {
+        json!([])
+    } else {
+        json!([{"bearer": []}])
     };
     let mut doc = json!({"operationId": op.id, "security": security, "tags": [op.tag], "summary": op.summary,
                          "parameters": params, "responses": responses(op)});
+    if let Some(permission) = super::permissions::permission_of(op.id) {
+        doc["x-credgrid-permission"] = json!(permission);
+    }
     if let Some((schema, required)) = op.body {
         doc["requestBody"] = json!({"required": required, "content": {"application/json": {
             "schema": schema_ref(schema), "example": example(schema)}}});
     }
     doc
+}
+
+/// The operations anyone may call without signing in: the OpenAPI
+/// document, the health probe and the login itself.
+fn is_public(op_id: &Op) -> bool {
+    matches!(op_id.id, "getOpenApi" | "getHealth" | "login")
 }
 
 /// A valid example of each request body.
@@ -959,7 +1081,12 @@ pub fn example(schema: &str) -> Value {
             json!({"principal": "5000.00", "annual_rate": "12", "installments": 12, "every": 1,
             "unit": "months", "disbursement_date": "2026-01-05", "method": "annuity"})
         }
-        _ => json!({}),
+        other => super::config::example(other)
+            .or_else(|| super::grid::example(other))
+            .or_else(|| super::applications::example(other))
+            .or_else(|| super::collection::example(other))
+            .or_else(|| super::rating::example(other))
+            .unwrap_or_else(|| json!({})),
     }
 }
 
@@ -975,6 +1102,31 @@ pub fn document() -> Value {
     let mut schemas: Map<String, Value> = Map::new();
     schemas.extend(request_schemas().into_iter().map(|(k, v)| (k.to_string(), v)));
     schemas.extend(view_schemas().into_iter().map(|(k, v)| (k.to_string(), v)));
+    schemas.extend(
+        super::collection::openapi_schemas()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+    );
+    schemas.extend(
+        super::rating::openapi_schemas()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+    );
+    schemas.extend(
+        super::grid::openapi_schemas()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+    );
+    schemas.extend(
+        super::config::openapi_schemas()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+    );
+    schemas.extend(
+        super::applications::openapi_schemas()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+    );
     json!({
         "openapi": "3.1.0",
         "info": {"title": "credgrid API", "version": env!("CARGO_PKG_VERSION"),
@@ -986,8 +1138,8 @@ pub fn document() -> Value {
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-            "description": "A session token from POST /api/v1/sessions. Optional for now: without it the \
-                X-Credgrid-User header (default user 1) names the acting user."}}},
+            "description": "A session token from POST /api/v1/sessions. Required by every operation but \
+                the OpenAPI document, the health probe and the login."}}},
     })
 }
 

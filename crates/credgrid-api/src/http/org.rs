@@ -22,10 +22,14 @@ async fn health(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(ok(json!({"status": "ok", "business_date": date.to_string()})))
 }
 
-async fn list_nodes(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, ApiError> {
+async fn list_nodes(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    Query(mut q): Query,
+) -> Result<Response, ApiError> {
     let page = page_request(&mut q)?;
     q.finish()?;
-    let nodes = blocking(&state, |i| app(i.list_nodes())).await?;
+    let nodes = blocking(&state, move |i| app(i.list_nodes(actor))).await?;
     Ok(ok(page_json(&page_of(nodes, |n| n.id, page), dto::node_json)))
 }
 

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use credgrid_app::{
-    AppError, ClientView, Institution, LoanView, NewClient, NodeView, PAGE_LIMIT_MAX, PageRequest,
+    Actor, AppError, ClientView, Institution, LoanView, NewClient, NodeView, PAGE_LIMIT_MAX, PageRequest,
 };
 
 /// Clients shown per page of the search.
@@ -44,9 +44,10 @@ pub(crate) async fn list(
     headers: HeaderMap,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(redirect) = ctx.require_actor() {
-        return redirect.into_response();
-    }
+    let actor = match ctx.require_actor() {
+        Ok(actor) => actor,
+        Err(redirect) => return redirect.into_response(),
+    };
     let q = param(&query, "q").unwrap_or("").trim().to_string();
     let after_id = param(&query, "after").and_then(|a| a.parse().ok()).unwrap_or(0);
     let search = q.clone();
@@ -55,7 +56,7 @@ pub(crate) async fn list(
             after_id,
             limit: CLIENTS_PER_PAGE,
         };
-        Ok((i.business_date()?, i.list_clients(Some(&search), page)?))
+        Ok((i.business_date()?, i.list_clients(actor, Some(&search), page)?))
     })
     .await;
     let (date, page) = match found {
@@ -119,19 +120,20 @@ fn client_inputs(tr: super::locale::Tr) -> Vec<InputField> {
     .collect()
 }
 
-fn outlets(institution: &Institution) -> Result<Vec<NodeView>, AppError> {
+fn outlets(institution: &Institution, actor: Actor) -> Result<Vec<NodeView>, AppError> {
     Ok(institution
-        .list_nodes()?
+        .list_nodes(actor)?
         .into_iter()
         .filter(|n| n.kind == "outlet")
         .collect())
 }
 
 pub(crate) async fn new_form(ctx: Ctx, State(state): State<UiState>) -> Response {
-    if let Err(redirect) = ctx.require_actor() {
-        return redirect.into_response();
-    }
-    let found = blocking(&state, |i| Ok((i.business_date()?, outlets(i)?))).await;
+    let actor = match ctx.require_actor() {
+        Ok(actor) => actor,
+        Err(redirect) => return redirect.into_response(),
+    };
+    let found = blocking(&state, move |i| Ok((i.business_date()?, outlets(i, actor)?))).await;
     let (date, outlets) = match found {
         Ok(found) => found,
         Err(error) => return failure(&ctx, "clients", &error),
@@ -172,7 +174,7 @@ pub(crate) async fn register(ctx: Ctx, State(state): State<UiState>, body: Strin
     };
     let notice = Notice::of_error(tr, &error);
     form.add_error(notice.field.as_deref(), notice.detail.clone());
-    let found = blocking(&state, |i| Ok((i.business_date()?, outlets(i)?))).await;
+    let found = blocking(&state, move |i| Ok((i.business_date()?, outlets(i, actor)?))).await;
     let (date, outlets) = match found {
         Ok(found) => found,
         Err(error) => return failure(&ctx, "clients", &error),
@@ -236,14 +238,14 @@ fn exposure(tr: super::locale::Tr, loans: &[LoanView]) -> String {
 
 /// The loans of one client (the use cases list loans by status only, so this
 /// reads them page by page).
-fn loans_of(institution: &Institution, client_id: i64) -> Result<Vec<LoanView>, AppError> {
+fn loans_of(institution: &Institution, actor: Actor, client_id: i64) -> Result<Vec<LoanView>, AppError> {
     let mut page = PageRequest {
         after_id: 0,
         limit: PAGE_LIMIT_MAX,
     };
     let mut loans = Vec::new();
     loop {
-        let found = institution.list_loans(None, page)?;
+        let found = institution.list_loans(actor, None, page)?;
         loans.extend(found.items.into_iter().filter(|l| l.client_id == client_id));
         match found.next_after_id {
             Some(after_id) => page.after_id = after_id,
@@ -258,14 +260,15 @@ pub(crate) async fn show(
     Path(id): Path<String>,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(redirect) = ctx.require_actor() {
-        return redirect.into_response();
-    }
+    let actor = match ctx.require_actor() {
+        Ok(actor) => actor,
+        Err(redirect) => return redirect.into_response(),
+    };
     let Ok(id) = id.parse::<i64>() else {
         return failure(&ctx, "clients", &AppError::not_found("client", id));
     };
     let found = blocking(&state, move |i| {
-        Ok((i.business_date()?, i.client(id)?, loans_of(i, id)?))
+        Ok((i.business_date()?, i.client(actor, id)?, loans_of(i, actor, id)?))
     })
     .await;
     let (date, client, loans) = match found {

@@ -78,7 +78,7 @@ pub(crate) async fn run(ctx: Ctx, State(state): State<UiState>, body: String) ->
         let through = submitted.opt_date(tr, "through")?.or(shown);
         let through = through.ok_or_else(|| AppError::invalid("through", tr.t("ui.reason.required")))?;
         let summary = i.run_eod(actor, Some(through), &|_, _| {})?;
-        let currency = all_products(i)?.first().map(|p| p.spec.currency);
+        let currency = all_products(i, actor)?.first().map(|p| p.spec.currency);
         Ok((summary, currency))
     })
     .await;

@@ -1,6 +1,7 @@
 //! Table downloads: the same table as CSV (RFC 4180, plain amounts such as
 //! `1234.50`) or as an XLSX workbook (amounts with the currency's number
-//! format, see `crate::xlsx`).
+//! format, see `crate::xlsx`). Every download is recorded in the audit trail
+//! first ([`logged_download`]).
 
 use crate::xlsx::{Cell, table_xlsx};
 use axum::http::{StatusCode, header};
@@ -35,11 +36,44 @@ pub(crate) fn count(n: u64) -> Cell {
     Cell::Integer(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-/// The table as a download in `format`.
+impl Format {
+    /// The format's name in the audit record of an export.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// The table as a download, after its export is recorded in the audit trail
+/// (R-SEC-4): `record` names what it is (its rows are counted here); a
+/// refused export (a bulk one without the `export` permission) shows the
+/// refusal page instead of the file.
+pub(crate) async fn logged_download(
+    ctx: &super::Ctx,
+    state: &super::UiState,
+    nav: &'static str,
+    mut record: credgrid_app::ExportRecord,
+    table: &Table,
+    format: Format,
+) -> Response {
+    let Some(actor) = ctx.actor else {
+        return axum::response::Redirect::to("/login").into_response();
+    };
+    record.rows = u64::try_from(table.rows.len()).unwrap_or(u64::MAX);
+    record.format = format.name().to_string();
+    match super::blocking(state, move |i| i.record_export(actor, record)).await {
+        Ok(()) => download(table, format),
+        Err(error) => super::failure(ctx, nav, &error),
+    }
+}
+
+/// The table as a download in `format` (callers log it: [`logged_download`]).
 pub(crate) fn download(table: &Table, format: Format) -> Response {
     let (body, mime, extension) = match format {
         Format::Csv => (csv_text(table).into_bytes(), "text/csv; charset=utf-8", "csv"),
-        Format::Xlsx => match table_xlsx(&table.file_stem, &table.headers, &table.rows) {
+        Format::Xlsx => match table_xlsx(&sheet_name(&table.file_stem), &table.headers, &table.rows) {
             Ok(bytes) => (
                 bytes,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -61,6 +95,15 @@ pub(crate) fn download(table: &Table, format: Format) -> Response {
         (header::CONTENT_DISPOSITION, disposition),
     ];
     (headers, body).into_response()
+}
+
+/// A worksheet name from a file stem: Excel allows at most 31 characters
+/// and none of `[]:*?/\\`.
+fn sheet_name(stem: &str) -> String {
+    stem.chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect()
 }
 
 pub(crate) fn csv_text(table: &Table) -> String {

@@ -2,7 +2,7 @@
 //! balance, the balance sheet, and the income statement from a start date
 //! (default: the first day of the month) to that date.
 
-use super::export::{Format, Table, amount, download};
+use super::export::{Format, Table, amount, logged_download};
 use super::form::FormData;
 use super::{Chrome, Ctx, UiState, blocking, failure, render};
 use crate::xlsx::Cell;
@@ -33,9 +33,10 @@ pub(crate) async fn trial_balance(
     State(state): State<UiState>,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(redirect) = ctx.require_actor() {
-        return redirect.into_response();
-    }
+    let actor = match ctx.require_actor() {
+        Ok(actor) => actor,
+        Err(redirect) => return redirect.into_response(),
+    };
     let form = FormData::with(
         &query
             .iter()
@@ -55,11 +56,11 @@ pub(crate) async fn trial_balance(
             .opt_date(tr, "from")?
             .unwrap_or(as_of.with_day(1).unwrap_or(as_of));
         let books = (
-            i.trial_balance(as_of, node)?,
-            i.balance_sheet(as_of, node)?,
-            i.income_statement(from, as_of, node)?,
+            i.trial_balance(actor, as_of, node)?,
+            i.balance_sheet(actor, as_of, node)?,
+            i.income_statement(actor, from, as_of, node)?,
         );
-        Ok((date, i.list_nodes()?, books, from))
+        Ok((date, i.list_nodes(actor)?, books, from))
     })
     .await;
     let (date, nodes, (balance, sheets, statements), from) = match found {
@@ -109,9 +110,10 @@ async fn trial_balance_download(
     Query(query): Query<Vec<(String, String)>>,
     format: Format,
 ) -> Response {
-    if let Err(redirect) = ctx.require_actor() {
-        return redirect.into_response();
-    }
+    let actor = match ctx.require_actor() {
+        Ok(actor) => actor,
+        Err(redirect) => return redirect.into_response(),
+    };
     let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let (tr, asked) = (ctx.tr, FormData::with(&pairs));
     let found = blocking(&state, move |i| {
@@ -120,11 +122,11 @@ async fn trial_balance_download(
             Some(_) => Some(asked.id(tr, "node")?),
             None => None,
         };
-        i.trial_balance(as_of, node)
+        Ok((i.trial_balance(actor, as_of, node)?, node))
     })
     .await;
-    let balance = match found {
-        Ok(balance) => balance,
+    let (balance, node) = match found {
+        Ok(found) => found,
         Err(error) => return failure(&ctx, "ledger", &error),
     };
     let headers = [
@@ -159,5 +161,6 @@ async fn trial_balance_download(
         headers,
         rows,
     };
-    download(&table, format)
+    let record = credgrid_app::ExportRecord::bulk("trial_balance", format.name(), 0, node);
+    logged_download(&ctx, &state, "ledger", record, &table, format).await
 }

@@ -87,7 +87,7 @@ fn perform(
             .disburse(actor, loan_id, form.idempotency("disburse", &[]))
             .map(drop),
         "repay" => {
-            let currency = i.loan(loan_id)?.principal.currency();
+            let currency = i.loan(actor, loan_id)?.principal.currency();
             let repayment = Repayment {
                 amount: form.amount(tr, "amount", currency)?,
                 value_date: form.opt_date(tr, "value_date")?,
@@ -108,7 +108,7 @@ fn perform(
                 .map(drop)
         }
         _ => {
-            let currency = i.loan(loan_id)?.principal.currency();
+            let currency = i.loan(actor, loan_id)?.principal.currency();
             let amount = form.amount(tr, "amount", currency)?;
             i.recover(actor, loan_id, amount, form.idempotency("recover", &["amount"]))
                 .map(drop)

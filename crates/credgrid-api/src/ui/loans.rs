@@ -2,7 +2,7 @@
 //! its balances, schedule, transactions, lifecycle events, journal entries
 //! and the forms of the actions its status allows.
 
-use super::export::{Format, Table, amount, download};
+use super::export::{Format, Table, amount, logged_download};
 use super::form::{FormData, new_idempotency_key};
 use super::products::all_products;
 use super::{Chrome, Ctx, Notice, UiState, blocking, failure, render, see_other};
@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use credgrid_app::{
-    AppError, Institution, JournalEntryView, LoanApplication, LoanEventView, LoanView, PageRequest,
+    Actor, AppError, Institution, JournalEntryView, LoanApplication, LoanEventView, LoanView, PageRequest,
     ProductView, TransactionView,
 };
 use credgrid_core::Money;
@@ -53,9 +53,10 @@ pub(crate) async fn list(
     State(state): State<UiState>,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(redirect) = ctx.require_actor() {
-        return redirect.into_response();
-    }
+    let actor = match ctx.require_actor() {
+        Ok(actor) => actor,
+        Err(redirect) => return redirect.into_response(),
+    };
     let status = param(&query, "status")
         .filter(|s| !s.is_empty())
         .map(str::to_string);
@@ -68,7 +69,7 @@ pub(crate) async fn list(
         };
         let date = i.business_date()?;
         if wanted.as_deref() == Some(OVERDUE) {
-            let (items, _) = super::dashboard::most_overdue(i, OVERDUE_LISTED)?;
+            let (items, _) = super::dashboard::most_overdue(i, actor, OVERDUE_LISTED)?;
             return Ok((
                 date,
                 credgrid_app::Page {
@@ -77,7 +78,7 @@ pub(crate) async fn list(
                 },
             ));
         }
-        Ok((date, i.list_loans(wanted.as_deref(), page)?))
+        Ok((date, i.list_loans(actor, wanted.as_deref(), page)?))
     })
     .await;
     let (date, page) = match found {
@@ -108,7 +109,10 @@ struct NewLoanPage {
 }
 
 async fn application_form(ctx: &Ctx, state: &UiState, form: FormData, notice: Option<Notice>) -> Response {
-    let found = blocking(state, |i| Ok((i.business_date()?, all_products(i)?))).await;
+    let Some(actor) = ctx.actor else {
+        return axum::response::Redirect::to("/login").into_response();
+    };
+    let found = blocking(state, move |i| Ok((i.business_date()?, all_products(i, actor)?))).await;
     let (date, products) = match found {
         Ok(found) => found,
         Err(error) => return failure(ctx, "loans", &error),
@@ -140,11 +144,16 @@ pub(crate) async fn new_form(
 }
 
 /// The application from the form; amounts in the chosen product's currency.
-fn application(i: &Institution, tr: super::locale::Tr, form: &FormData) -> Result<LoanApplication, AppError> {
+fn application(
+    i: &Institution,
+    actor: Actor,
+    tr: super::locale::Tr,
+    form: &FormData,
+) -> Result<LoanApplication, AppError> {
     let client_id = form.id(tr, "client_id")?;
     let product_id = form.id(tr, "product_id")?;
     let product = i
-        .product(product_id)
+        .product(actor, product_id)
         .map_err(|_| AppError::invalid("product_id", tr.t("ui.reason.unknown_product")))?;
     Ok(LoanApplication {
         client_id,
@@ -165,7 +174,10 @@ pub(crate) async fn apply(ctx: Ctx, State(state): State<UiState>, body: String) 
     };
     let mut form = FormData::parse(&body);
     let (tr, submitted) = (ctx.tr, form.clone());
-    let outcome = blocking(&state, move |i| i.apply(actor, application(i, tr, &submitted)?)).await;
+    let outcome = blocking(&state, move |i| {
+        i.apply(actor, application(i, actor, tr, &submitted)?)
+    })
+    .await;
     match outcome {
         Ok(loan) => see_other(&format!("/loans/{}?done=applied", loan.id)),
         Err(error) => {
@@ -239,13 +251,16 @@ pub(crate) async fn loan_page(
     notice: Option<Notice>,
     form: FormData,
 ) -> Response {
+    let Some(actor) = ctx.actor else {
+        return axum::response::Redirect::to("/login").into_response();
+    };
     let found = blocking(state, move |i| {
         Ok((
             i.business_date()?,
-            i.loan(id)?,
-            i.loan_transactions(id)?,
-            i.loan_events(id)?,
-            i.loan_journal(id)?,
+            i.loan(actor, id)?,
+            i.loan_transactions(actor, id)?,
+            i.loan_events(actor, id)?,
+            i.loan_journal(actor, id)?,
         ))
     })
     .await;
@@ -303,13 +318,14 @@ async fn schedule_download(
     Path(id): Path<String>,
     format: Format,
 ) -> Response {
-    if let Err(redirect) = ctx.require_actor() {
-        return redirect.into_response();
-    }
+    let actor = match ctx.require_actor() {
+        Ok(actor) => actor,
+        Err(redirect) => return redirect.into_response(),
+    };
     let Ok(id) = id.parse::<i64>() else {
         return failure(&ctx, "loans", &AppError::not_found("loan", id));
     };
-    let loan = match blocking(&state, move |i| i.loan(id)).await {
+    let loan = match blocking(&state, move |i| i.loan(actor, id)).await {
         Ok(loan) => loan,
         Err(error) => return failure(&ctx, "loans", &error),
     };
@@ -354,5 +370,6 @@ async fn schedule_download(
         headers,
         rows,
     };
-    download(&table, format)
+    let record = credgrid_app::ExportRecord::loan_document("loan_schedule", format.name(), 0, loan.id);
+    logged_download(&ctx, &state, "loans", record, &table, format).await
 }

@@ -5,15 +5,21 @@
 //! place. Every label goes through the translation catalogue (`ui.*` keys),
 //! every amount and date through [`locale::Tr`]. A refused action shows the
 //! translated title of its `AppError::code()` and a detail naming the field,
-//! never a stack trace. Who is acting comes from [`session`] (a stand-in for
-//! the real login of issue 4).
+//! never a stack trace. Who is acting comes from [`session`] (sign-in with a
+//! password; the session token in an HttpOnly cookie).
 
+mod applications;
 mod assets;
+mod chart;
 mod clients;
+mod collection;
+mod config;
 mod dashboard;
 mod eod;
 mod export;
 mod form;
+mod grid;
+mod home;
 mod ledger;
 mod loan_actions;
 mod loans;
@@ -21,6 +27,8 @@ pub(crate) mod locale;
 mod notice;
 mod portfolio;
 mod products;
+mod rating;
+pub use rating::notice_document;
 pub mod session;
 #[cfg(test)]
 mod tests;
@@ -46,7 +54,9 @@ pub(crate) struct UiState {
 /// It has no fallback, so it merges with a router that has one.
 pub fn ui_router(institution: Institution) -> Router {
     Router::new()
-        .route("/", get(dashboard::page))
+        .route("/", get(home::page))
+        .route("/dashboard", get(dashboard::page))
+        .route("/dashboard/{file}", get(dashboard::download_table))
         .route("/static/{file}", get(assets::file))
         .route("/lang", get(session::switch_language))
         .route("/login", get(session::login_page).post(session::login))
@@ -55,11 +65,17 @@ pub fn ui_router(institution: Institution) -> Router {
         .route("/clients/new", get(clients::new_form))
         .route("/clients/{id}", get(clients::show))
         .route("/products", get(products::list))
+        .route("/config", get(config::page))
+        .route("/config/changes", post(config::propose))
+        .route("/config/changes/{id}/{action}", post(config::decide))
         .route("/products/{id}", get(products::show))
         .route("/loans", get(loans::list).post(loans::apply))
         .route("/loans/new", get(loans::new_form))
         .route("/loans/{id}", get(loans::show))
         .route("/loans/{id}/{action}", post(loan_actions::act))
+        .route("/applications", get(applications::inbox))
+        .route("/loans/{id}/workflow", get(applications::show))
+        .route("/loans/{id}/workflow/{action}", post(applications::act))
         .route("/loans/{id}/schedule.csv", get(loans::schedule_csv))
         .route("/loans/{id}/schedule.xlsx", get(loans::schedule_xlsx))
         .route("/ledger", get(ledger::trial_balance))
@@ -67,6 +83,34 @@ pub fn ui_router(institution: Institution) -> Router {
         .route("/ledger.xlsx", get(ledger::trial_balance_xlsx))
         .route("/eod", get(eod::status).post(eod::run))
         .route("/portfolio", get(portfolio::page))
+        .route("/ratings", get(rating::overview))
+        .route("/rating/{action}", post(rating::overview_act))
+        .route("/ratings/{id}", get(rating::show_rating))
+        .route("/notices/{id}", get(rating::show_notice))
+        .route("/notices/{id}/{action}", post(rating::notice_act))
+        .route("/lines/{id}", get(rating::show_line))
+        .route("/lines/{id}/draw", post(rating::draw))
+        .route("/lines/{id}/act", post(rating::line_act))
+        .route("/collection", get(collection::worklist))
+        .route("/collection/outbox", get(collection::outbox))
+        .route("/collection/results", get(collection::results))
+        .route("/collection/loans/{id}", get(collection::case))
+        .route("/collection/loans/{id}/actions", post(collection::record_action))
+        .route("/collection/loans/{id}/contacts", post(collection::add_contact))
+        .route("/grid", get(grid::cells))
+        .route("/grid/cells", post(grid::open_cell))
+        .route("/grid/cells/{id}", get(grid::show_cell))
+        .route("/grid/cells/{id}/{action}", post(grid::cell_act))
+        .route("/grid/households/{id}", get(grid::show_household))
+        .route("/grid/households/{id}/{action}", post(grid::household_act))
+        .route("/grid/coverage", get(grid::coverage))
+        .route("/grid/coverage/snapshot", post(grid::snapshot))
+        .route(
+            "/grid/import",
+            get(grid::import_form)
+                .post(grid::import)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
         .route("/portfolio.csv", get(portfolio::csv))
         .route("/portfolio.xlsx", get(portfolio::xlsx))
         .with_state(UiState { institution })
@@ -77,14 +121,16 @@ pub fn ui_router(institution: Institution) -> Router {
 pub(crate) struct Ctx {
     pub(crate) tr: Tr,
     pub(crate) actor: Option<Actor>,
+    /// The signed-in staff user (name, roles, node), if any.
+    pub(crate) principal: Option<credgrid_app::Principal>,
     /// Path and query of the request, for the language switch to come back to.
     pub(crate) path: String,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+impl FromRequestParts<UiState> for Ctx {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &UiState) -> Result<Self, Self::Rejection> {
         let headers = &parts.headers;
         let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
         let locale = negotiate(cookie(headers, LANG_COOKIE).as_deref(), accept);
@@ -92,9 +138,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             axum::http::Method::GET => page_address(&parts.uri),
             _ => page_of_action(parts.uri.path()),
         };
+        let principal = session::principal(headers, state).await;
         Ok(Ctx {
             tr: Tr { locale },
-            actor: session::actor(headers),
+            actor: principal.as_ref().map(|p| p.actor()),
+            principal,
             path,
         })
     }
@@ -110,7 +158,7 @@ impl Ctx {
     pub(crate) fn chrome(&self, nav: &'static str, business_date: Option<chrono::NaiveDate>) -> Chrome {
         Chrome {
             tr: self.tr,
-            user: self.actor.map(|a| a.user_id),
+            user: self.principal.as_ref().map(|p| p.display_name.clone()),
             nav,
             back: self.path.clone(),
             business_date: business_date.map(|d| self.tr.date(d)).unwrap_or_default(),
@@ -163,7 +211,8 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 #[derive(Clone, Debug)]
 pub(crate) struct Chrome {
     pub(crate) tr: Tr,
-    pub(crate) user: Option<i64>,
+    /// The signed-in user's display name.
+    pub(crate) user: Option<String>,
     /// The navigation entry that is current.
     pub(crate) nav: &'static str,
     /// Where the language switch returns to.
@@ -182,9 +231,9 @@ impl Chrome {
         if self.nav == nav { "page" } else { "false" }
     }
 
-    /// "Acting as user #1".
+    /// "Signed in as Wang Fang".
     pub(crate) fn acting_as(&self) -> String {
-        let user = self.user.map(|u| u.to_string()).unwrap_or_default();
+        let user = self.user.clone().unwrap_or_default();
         self.tr.ta("ui.acting_as", &[("user", &user)])
     }
 

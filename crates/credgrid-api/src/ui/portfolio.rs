@@ -2,7 +2,7 @@
 //! product (as the last end of day left them), a classification-mix bar chart
 //! drawn on the server as SVG, and the table as CSV.
 
-use super::export::{Format, Table, amount, count, download};
+use super::export::{Format, Table, amount, count, logged_download};
 use super::locale::Tr;
 use super::{Chrome, Ctx, UiState, blocking, failure, render};
 use crate::xlsx::Cell;
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 /// The five classes, in the order of `PortfolioLine::by_class`.
 pub(crate) const CLASSES: [&str; 5] = ["pass", "special_mention", "substandard", "doubtful", "loss"];
 /// Fill colours of the classes (each with at least 3:1 contrast on white).
-const CLASS_COLOURS: [&str; 5] = ["#1b5e20", "#8a6d00", "#b34700", "#b71c1c", "#4a148c"];
+pub(crate) const CLASS_COLOURS: [&str; 5] = ["#1b5e20", "#8a6d00", "#b34700", "#b71c1c", "#4a148c"];
 /// Width of the chart's bar in SVG units.
 const BAR_WIDTH: i64 = 600;
 
@@ -193,12 +193,17 @@ pub(crate) async fn page(
     State(state): State<UiState>,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(redirect) = ctx.require_actor() {
-        return redirect.into_response();
-    }
+    let actor = match ctx.require_actor() {
+        Ok(actor) => actor,
+        Err(redirect) => return redirect.into_response(),
+    };
     let node = node_param(&query);
     let found = blocking(&state, move |i| {
-        Ok((i.business_date()?, i.portfolio(node)?, i.list_nodes()?))
+        Ok((
+            i.business_date()?,
+            i.portfolio(actor, node)?,
+            i.list_nodes(actor)?,
+        ))
     })
     .await;
     let (date, report, nodes) = match found {
@@ -247,15 +252,17 @@ async fn table_download(
     Query(query): Query<Vec<(String, String)>>,
     format: Format,
 ) -> Response {
-    if let Err(redirect) = ctx.require_actor() {
-        return redirect.into_response();
-    }
+    let actor = match ctx.require_actor() {
+        Ok(actor) => actor,
+        Err(redirect) => return redirect.into_response(),
+    };
     let node = node_param(&query);
-    let report = match blocking(&state, move |i| i.portfolio(node)).await {
+    let report = match blocking(&state, move |i| i.portfolio(actor, node)).await {
         Ok(report) => report,
         Err(error) => return failure(&ctx, "portfolio", &error),
     };
-    download(&table(ctx.tr, &report), format)
+    let record = credgrid_app::ExportRecord::bulk("portfolio", format.name(), 0, node);
+    logged_download(&ctx, &state, "portfolio", record, &table(ctx.tr, &report), format).await
 }
 
 /// The portfolio as a table: one row per outlet and product.

@@ -5,17 +5,17 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use credgrid_app::{AppError, Institution, PAGE_LIMIT_MAX, PageRequest, ProductView};
+use credgrid_app::{Actor, AppError, Institution, PAGE_LIMIT_MAX, PageRequest, ProductView};
 
 /// Every product, page by page (an institution has a handful).
-pub(crate) fn all_products(institution: &Institution) -> Result<Vec<ProductView>, AppError> {
+pub(crate) fn all_products(institution: &Institution, actor: Actor) -> Result<Vec<ProductView>, AppError> {
     let mut page = PageRequest {
         after_id: 0,
         limit: PAGE_LIMIT_MAX,
     };
     let mut products = Vec::new();
     loop {
-        let found = institution.list_products(page)?;
+        let found = institution.list_products(actor, page)?;
         products.extend(found.items);
         match found.next_after_id {
             Some(after_id) => page.after_id = after_id,
@@ -69,10 +69,11 @@ struct ProductsPage {
 }
 
 pub(crate) async fn list(ctx: Ctx, State(state): State<UiState>) -> Response {
-    if let Err(redirect) = ctx.require_actor() {
-        return redirect.into_response();
-    }
-    let found = blocking(&state, |i| Ok((i.business_date()?, all_products(i)?))).await;
+    let actor = match ctx.require_actor() {
+        Ok(actor) => actor,
+        Err(redirect) => return redirect.into_response(),
+    };
+    let found = blocking(&state, move |i| Ok((i.business_date()?, all_products(i, actor)?))).await;
     let (date, products) = match found {
         Ok(found) => found,
         Err(error) => return failure(&ctx, "products", &error),
@@ -126,13 +127,14 @@ fn terms(c: &Chrome, p: &ProductView) -> Vec<(String, String)> {
 }
 
 pub(crate) async fn show(ctx: Ctx, State(state): State<UiState>, Path(id): Path<String>) -> Response {
-    if let Err(redirect) = ctx.require_actor() {
-        return redirect.into_response();
-    }
+    let actor = match ctx.require_actor() {
+        Ok(actor) => actor,
+        Err(redirect) => return redirect.into_response(),
+    };
     let Ok(id) = id.parse::<i64>() else {
         return failure(&ctx, "products", &AppError::not_found("product", id));
     };
-    let found = blocking(&state, move |i| Ok((i.business_date()?, i.product(id)?))).await;
+    let found = blocking(&state, move |i| Ok((i.business_date()?, i.product(actor, id)?))).await;
     let (date, product) = match found {
         Ok(found) => found,
         Err(error) => return failure(&ctx, "products", &error),

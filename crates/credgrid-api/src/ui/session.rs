@@ -1,11 +1,11 @@
-//! Who is acting — a STAND-IN for login until issue 4 (users, roles,
-//! sessions) lands: a "choose user" page stores the user id in a cookie and
-//! every action runs as `Actor { user_id }` from it.
+//! Who is acting: the sign-in page (username and password), the session
+//! cookie and the sign-out.
 //!
-//! Everything about the acting user lives in this module, so the real login
-//! replaces `actor`, `login_page`, `login` and `logout` and nothing else.
-//! The cookie is HttpOnly and SameSite=Lax (no cross-site form posts); it is
-//! not a credential: anyone may choose any user here.
+//! A successful sign-in stores the session token (from
+//! `Institution::login`) in an HttpOnly, SameSite=Lax cookie; every request
+//! resolves it with `Institution::authenticate`, so an expired or ended
+//! session is refused like a missing one. Failed sign-ins get one answer
+//! that never tells whether the user exists (and are throttled by the app).
 
 use super::form::FormData;
 use super::{Chrome, Ctx, Notice, UiState, blocking, cookie, locale::LANG_COOKIE, render};
@@ -13,81 +13,66 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use credgrid_app::{ADMIN_USER_ID, Actor, AppError};
+use credgrid_app::Principal;
 use credgrid_core::i18n::Locale;
 
-/// The cookie holding the acting user's id.
-pub const USER_COOKIE: &str = "credgrid_user";
+/// The cookie holding the session token.
+pub const SESSION_COOKIE: &str = "credgrid_session";
 
-/// The acting user named by the cookie, if any.
-pub(crate) fn actor(headers: &HeaderMap) -> Option<Actor> {
-    let user_id = cookie(headers, USER_COOKIE)?.parse::<i64>().ok()?;
-    (user_id > 0).then_some(Actor { user_id })
+/// The session token the request carries, if any.
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty() && t.len() <= 128)
+}
+
+/// The signed-in staff user of the request, if its session is valid.
+pub(crate) async fn principal(headers: &HeaderMap, state: &UiState) -> Option<Principal> {
+    let token = session_token(headers)?;
+    blocking(state, move |i| i.authenticate(&token)).await.ok()
 }
 
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
     c: Chrome,
-    /// Users offered as one-click choices: (id, name, roles).
-    known: Vec<(i64, String, String)>,
+    username: String,
 }
 
-/// The staff users to choose from (the administrator when none can be read).
-async fn known_users(ctx: &Ctx, state: &UiState) -> Vec<(i64, String, String)> {
-    let tr = ctx.tr;
-    let users = blocking(state, |i| i.users()).await.unwrap_or_default();
-    if users.is_empty() {
-        return vec![(ADMIN_USER_ID, tr.t("ui.login.administrator"), String::new())];
-    }
-    users
-        .into_iter()
-        .map(|u| {
-            let roles: Vec<String> = u.roles.iter().map(|r| tr.term("ui.role", r.name())).collect();
-            (
-                u.user_id,
-                format!("{} ({})", u.display_name, u.username),
-                roles.join(", "),
-            )
-        })
-        .collect()
-}
-
-pub(crate) async fn login_page(ctx: Ctx, State(state): State<UiState>) -> Response {
+pub(crate) async fn login_page(ctx: Ctx) -> Response {
     let page = LoginPage {
         c: ctx.chrome("login", None),
-        known: known_users(&ctx, &state).await,
+        username: String::new(),
     };
     render(StatusCode::OK, &page)
 }
 
 pub(crate) async fn login(ctx: Ctx, State(state): State<UiState>, body: String) -> Response {
     let form = FormData::parse(&body);
-    let known = known_users(&ctx, &state).await;
-    let chosen = form.id(ctx.tr, "user_id").and_then(|id| {
-        if known.iter().any(|(known_id, _, _)| *known_id == id) {
-            Ok(id)
-        } else {
-            Err(AppError::invalid("user_id", ctx.tr.t("ui.reason.unknown_user")))
+    let username = form.v("username").trim().to_string();
+    let password = form.v("password").to_string();
+    let name = username.clone();
+    match blocking(&state, move |i| i.login(&name, &password)).await {
+        Ok(grant) => {
+            let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax", grant.token);
+            ([(header::SET_COOKIE, cookie)], Redirect::to("/?done=login")).into_response()
         }
-    });
-    let user_id = match chosen {
-        Ok(id) => id,
         Err(error) => {
             let notice = Notice::of_error(ctx.tr, &error);
             let page = LoginPage {
                 c: ctx.chrome("login", None).with_notice(Some(notice)),
-                known,
+                username,
             };
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            render(StatusCode::UNAUTHORIZED, &page)
         }
-    };
-    let cookie = format!("{USER_COOKIE}={user_id}; Path=/; HttpOnly; SameSite=Lax");
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/?done=login")).into_response()
+    }
 }
 
-pub(crate) async fn logout() -> Response {
-    let cookie = format!("{USER_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+/// Ends the session (on the server, not only the cookie) and forgets it.
+pub(crate) async fn logout(State(state): State<UiState>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_token(&headers) {
+        // An already-ended session is fine: the user is signed out either way.
+        let _ = blocking(&state, move |i| i.logout(&token)).await;
+    }
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
 }
 
@@ -113,21 +98,6 @@ fn is_local_path(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
-
-    #[test]
-    fn the_acting_user_comes_from_the_cookie() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_static("lang=zh; credgrid_user=7"),
-        );
-        assert_eq!(actor(&headers), Some(Actor { user_id: 7 }));
-        headers.insert(header::COOKIE, HeaderValue::from_static("credgrid_user=-1"));
-        assert_eq!(actor(&headers), None);
-        headers.insert(header::COOKIE, HeaderValue::from_static("credgrid_user=x"));
-        assert_eq!(actor(&headers), None);
-    }
 
     #[test]
     fn the_language_switch_only_returns_to_this_site() {

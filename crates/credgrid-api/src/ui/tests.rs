@@ -45,7 +45,36 @@ fn institution(dir: &TempDir) -> Institution {
         user_id: ADMIN_USER_ID,
     };
     institution.generate_portfolio(actor, spec, &|_, _| {}).unwrap();
+    let clerk = credgrid_app::NewUser {
+        node_id: 1,
+        username: "clerk".into(),
+        display_name: "Clerk".into(),
+        roles: CLERK_ROLES.iter().map(|r| r.to_string()).collect(),
+        password: CLERK_PASSWORD.into(),
+    };
+    institution.create_user(actor, clerk).unwrap();
+    let token = institution.login("clerk", CLERK_PASSWORD).unwrap().token;
+    SESSION.with(|s| *s.borrow_mut() = token);
     institution
+}
+
+/// The roles of the test clerk: every page and action is open to them.
+const CLERK_ROLES: [&str; 5] = [
+    "account_manager",
+    "approver",
+    "teller",
+    "branch_manager",
+    "auditor",
+];
+const CLERK_PASSWORD: &str = "correct horse battery";
+
+thread_local! {
+    /// The clerk's session token for this test (each test runs on its own thread).
+    static SESSION: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+fn session_cookie() -> String {
+    SESSION.with(|s| format!("credgrid_session={}", s.borrow()))
 }
 
 struct Page {
@@ -81,14 +110,14 @@ async fn send(app: &Router, request: Request<Body>) -> Page {
 
 fn get(path: &str, lang: &str) -> Request<Body> {
     Request::get(path)
-        .header(header::COOKIE, format!("credgrid_user=1; lang={lang}"))
+        .header(header::COOKIE, format!("{}; lang={lang}", session_cookie()))
         .body(Body::empty())
         .unwrap()
 }
 
 fn post(path: &str, body: &str) -> Request<Body> {
     Request::post(path)
-        .header(header::COOKIE, "credgrid_user=1; lang=en")
+        .header(header::COOKIE, format!("{}; lang=en", session_cookie()))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(body.to_string()))
         .unwrap()
@@ -136,9 +165,13 @@ async fn the_web_application_merges_with_the_api_router() {
     let institution = institution(&dir);
     let app = crate::http::router(institution.clone()).merge(ui_router(institution));
     assert_eq!(send(&app, get("/", "en")).await.status, StatusCode::OK);
+    let bearer = SESSION.with(|s| format!("Bearer {}", s.borrow()));
     let api = send(
         &app,
-        Request::get("/api/v1/products").body(Body::empty()).unwrap(),
+        Request::get("/api/v1/products")
+            .header(header::AUTHORIZATION, bearer)
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(api.status, StatusCode::OK);
@@ -146,34 +179,60 @@ async fn the_web_application_merges_with_the_api_router() {
 }
 
 #[tokio::test]
-async fn pages_ask_who_is_acting_first() {
+async fn pages_ask_to_sign_in_first() {
     let dir = TempDir::new("login");
     let app = ui_router(institution(&dir));
     let anonymous = send(&app, Request::get("/loans").body(Body::empty()).unwrap()).await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
     assert_eq!(anonymous.location, "/login");
-    let login = Request::post("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("user_id=1"))
-        .unwrap();
-    let chosen = send(&app, login).await;
-    assert_eq!(chosen.status, StatusCode::SEE_OTHER);
+    let form = |body: &str| {
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let signed = send(&app, form("username=clerk&password=correct+horse+battery")).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
     assert!(
-        chosen.set_cookie.starts_with("credgrid_user=1;"),
+        signed.set_cookie.starts_with("credgrid_session="),
         "{}",
-        chosen.set_cookie
+        signed.set_cookie
     );
-    assert!(chosen.set_cookie.contains("HttpOnly"));
-    let stranger = Request::post("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("user_id=999"))
+    assert!(signed.set_cookie.contains("HttpOnly"));
+    let token = signed.set_cookie["credgrid_session=".len()..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let mine = Request::get("/loans")
+        .header(header::COOKIE, format!("credgrid_session={token}"))
+        .body(Body::empty())
         .unwrap();
-    let refused = send(&app, stranger).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        refused.set_cookie.is_empty(),
-        "no cookie for a user who does not exist"
-    );
+    assert_eq!(send(&app, mine).await.status, StatusCode::OK);
+    for wrong in [
+        "username=clerk&password=nope",
+        "username=nobody&password=correct+horse+battery",
+    ] {
+        let refused = send(&app, form(wrong)).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        assert!(refused.set_cookie.is_empty(), "no session for a refused sign-in");
+        assert!(
+            refused
+                .html
+                .contains(&t(Locale::En, "ui.error.unauthenticated", &[]))
+        );
+    }
+    // Signing out ends the session on the server, not only in the browser.
+    let out = Request::post("/logout")
+        .header(header::COOKIE, format!("credgrid_session={token}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, out).await.status, StatusCode::SEE_OTHER);
+    let after = Request::get("/loans")
+        .header(header::COOKIE, format!("credgrid_session={token}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, after).await.location, "/login");
 }
 
 #[tokio::test]
@@ -185,7 +244,7 @@ async fn the_language_switch_remembers_the_choice_and_goes_back() {
     assert_eq!(switched.location, "/loans?status=disbursed");
     assert!(switched.set_cookie.starts_with("lang=es;"));
     let browser = Request::get("/loans")
-        .header(header::COOKIE, "credgrid_user=1")
+        .header(header::COOKIE, session_cookie())
         .header(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9,en;q=0.8")
         .body(Body::empty())
         .unwrap();
@@ -234,13 +293,22 @@ async fn a_double_submitted_repayment_form_pays_once() {
     let dir = TempDir::new("idempotent");
     let institution = institution(&dir);
     let app = ui_router(institution.clone());
-    let before = institution.loan_transactions(1).unwrap().len();
+    let before = institution
+        .loan_transactions(actor_clerk(&institution), 1)
+        .unwrap()
+        .len();
     let form = "idempotency_key=ui-test-key-1&amount=10.00&value_date=&prepayment=shorten_term";
     for _ in 0..2 {
         let page = send(&app, post("/loans/1/repay", form)).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
     }
-    assert_eq!(institution.loan_transactions(1).unwrap().len(), before + 1);
+    assert_eq!(
+        institution
+            .loan_transactions(actor_clerk(&institution), 1)
+            .unwrap()
+            .len(),
+        before + 1
+    );
     let changed = "idempotency_key=ui-test-key-1&amount=20.00&value_date=&prepayment=shorten_term";
     let refused = send(&app, post("/loans/1/repay", changed)).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -256,7 +324,7 @@ async fn the_portfolio_drills_down_to_one_outlet() {
     let dir = TempDir::new("drill");
     let institution = institution(&dir);
     let outlets: Vec<_> = institution
-        .list_nodes()
+        .list_nodes(actor_clerk(&institution))
         .unwrap()
         .into_iter()
         .filter(|n| n.kind == "outlet")
@@ -291,4 +359,8 @@ async fn the_portfolio_downloads_as_csv() {
         "the loans account has a line: {}",
         ledger.html
     );
+}
+
+fn actor_clerk(institution: &Institution) -> Actor {
+    institution.user_named("clerk").unwrap().unwrap().actor()
 }

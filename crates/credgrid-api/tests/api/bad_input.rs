@@ -46,6 +46,11 @@ impl Operation {
             .any(|p| p["name"] == "Idempotency-Key" && p["required"] == true)
     }
 
+    /// Whether the operation needs a session (its `security` names the bearer scheme).
+    fn is_signed_in(&self) -> bool {
+        self.spec["security"].as_array().is_some_and(|s| !s.is_empty())
+    }
+
     fn label(&self) -> String {
         format!("{} {}", self.method, self.template)
     }
@@ -231,11 +236,12 @@ async fn attack_query_parameters(app: &TestApp, world: &World, op: &Operation) {
             bad.push("x".repeat(usize::try_from(max).unwrap() + 1));
         }
         for value in bad {
-            let reply = send(app, op, &format!("{path}?{name}={value}"), &[], None).await;
+            let attacked = with_query(&path, &op.template, name, &value);
+            let reply = send(app, op, &attacked, &[], None).await;
             assert_field(&reply, name, &format!("{} with ?{name}={value}", op.label()));
         }
     }
-    let reply = send(app, op, &format!("{path}?bogus=1"), &[], None).await;
+    let reply = send(app, op, &with_query(&path, &op.template, "bogus", "1"), &[], None).await;
     assert_field(
         &reply,
         "bogus",
@@ -335,13 +341,19 @@ async fn attack_headers(app: &TestApp, world: &World, op: &Operation) {
             "Idempotency-Key"
         );
     }
-    if op.params("header").iter().any(|p| p["name"] == "X-Credgrid-User") {
-        for user in ["abc", "0", "-3", "99999999999999999999"] {
-            let reply = send(app, op, &path, &[("X-Credgrid-User", user)], body.as_deref()).await;
-            assert_eq!(
-                reply.problem(400, &format!("{} as user {user}", op.label()))["field"],
-                "X-Credgrid-User"
-            );
+    if op.is_signed_in() {
+        for auth in [
+            "",
+            "Bearer",
+            "Bearer ",
+            "Basic dXNlcjpwYXNz",
+            "Bearer nope",
+            "Bearer ÿ",
+            &format!("Bearer {}", "a".repeat(300)),
+        ] {
+            let headers = [("Authorization", auth), ("Idempotency-Key", "bad-auth")];
+            let reply = send(app, op, &path, &headers, body.as_deref()).await;
+            reply.problem(401, &format!("{} with Authorization {auth:?}", op.label()));
         }
     }
 }
@@ -375,4 +387,130 @@ async fn every_operation_answers_bad_input_with_a_problem() {
         .filter(|t| t["kind"] == "repayment")
         .count();
     assert_eq!(repayments, 1);
+}
+
+/// The path with the query parameters an operation cannot do without, so
+/// that the request is valid and only the caller can be refused.
+fn with_required_query(path: String, template: &str) -> String {
+    let query = match template {
+        "/api/v1/config/current" => "kind=tier_rules&currency=CNY",
+        "/api/v1/grid/coverage" => "level=outlet",
+        "/api/v1/grid/coverage/trend" => "level=outlet&unit_id=1",
+        _ => return path,
+    };
+    format!("{path}?{query}")
+}
+
+/// The path with the operation's required query parameters and `name=value`
+/// (replacing a required one of that name).
+fn with_query(path: &str, template: &str, name: &str, value: &str) -> String {
+    let full = with_required_query(path.to_string(), template);
+    let (base, query) = full.split_once('?').unwrap_or((full.as_str(), ""));
+    let mut pairs: Vec<String> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && p.split('=').next() != Some(name))
+        .map(str::to_string)
+        .collect();
+    pairs.push(format!("{name}={value}"));
+    format!("{base}?{}", pairs.join("&"))
+}
+
+/// A loan application for the world's client and product.
+struct LoanApplication;
+
+impl LoanApplication {
+    fn example(world: &World) -> Value {
+        json!({"client_id": world.client_id, "product_id": world.product_id, "principal": "5000.00"})
+    }
+}
+
+/// A role whose default grants lack `permission` (`None`: every role holds it).
+fn role_without(permission: &str) -> Option<credgrid_core::authz::Role> {
+    use credgrid_core::authz::{Permission, Role, default_permissions};
+    let wanted = Permission::parse(permission).ok()?;
+    Role::ALL
+        .into_iter()
+        .find(|r| !default_permissions(*r).contains(&wanted))
+}
+
+/// Issue 4: every endpoint refuses an anonymous call (401) and a call from a
+/// role that may not use it (403), walking the OpenAPI document.
+#[tokio::test]
+async fn every_operation_refuses_anonymous_callers_and_roles_without_its_permission() {
+    let app = TestApp::new("access");
+    let world = app.build_world().await;
+    let mut tokens: std::collections::BTreeMap<&'static str, String> = Default::default();
+    let (mut anonymous, mut forbidden) = (0, 0);
+    // The one-button approve and reject act on the current step of an
+    // application: a fresh one waits at its first step.
+    let application = LoanApplication::example(&world);
+    let applied = app.post("/api/v1/loans", &application).await;
+    let application_id = applied.ok("apply")["id"].as_i64().unwrap();
+    for op in operations(&app.doc) {
+        if !op.is_signed_in() {
+            continue;
+        }
+        let current_step = op.template.ends_with("/approve") || op.template.ends_with("/reject");
+        let path = if current_step {
+            op.path(&world, Some(("id", &application_id.to_string())))
+        } else {
+            with_required_query(op.path(&world, None), &op.template)
+        };
+        let body = op.example(&world).map(|b| b.to_string());
+        let key = fresh_key();
+        let headers: Vec<(&str, &str)> = if op.needs_key() {
+            vec![("Idempotency-Key", &key)]
+        } else {
+            vec![]
+        };
+        let reply = app
+            .send_as(None, op.method.clone(), &path, &headers, body.as_deref())
+            .await;
+        reply.problem(401, &format!("{} anonymous", op.label()));
+        anonymous += 1;
+        let permission = op.spec["x-credgrid-permission"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{} names no x-credgrid-permission", op.label()));
+        let permission = match permission {
+            "step.<current step>" => "step.application",
+            other => other,
+        };
+        let Some(role) = role_without(permission) else {
+            assert!(
+                ["staff", "client.read", "loan.read", "report.read"].contains(&permission),
+                "{}: {permission} is not a permission every role holds",
+                op.label()
+            );
+            continue;
+        };
+        let name = role.name();
+        if !tokens.contains_key(name) {
+            let token = app.token_for(&format!("only.{name}"), name, 1);
+            tokens.insert(name, token);
+        }
+        let reply = app
+            .send_as(
+                Some(&tokens[name]),
+                op.method.clone(),
+                &path,
+                &headers,
+                body.as_deref(),
+            )
+            .await;
+        let problem = reply.problem(403, &format!("{} as {name} (lacks {permission})", op.label()));
+        assert!(
+            problem["detail"].as_str().unwrap_or("").contains(permission),
+            "{}: the refusal names {permission}: {problem}",
+            op.label()
+        );
+        forbidden += 1;
+    }
+    assert!(anonymous >= 30, "only {anonymous} operations need a session");
+    assert!(
+        forbidden >= 15,
+        "only {forbidden} operations were refused to a role"
+    );
+    eprintln!(
+        "{anonymous} operations refused anonymously, {forbidden} refused to a role without the permission"
+    );
 }

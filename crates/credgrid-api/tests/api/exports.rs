@@ -193,7 +193,10 @@ proptest! {
 
 /// The raw answer of a GET: status, content type, disposition, body bytes.
 async fn download(app: &TestApp, path: &str) -> (StatusCode, String, String, Vec<u8>) {
-    let request = Request::get(path).body(Body::empty()).unwrap();
+    let request = Request::get(path)
+        .header("Authorization", format!("Bearer {}", app.token))
+        .body(Body::empty())
+        .unwrap();
     let response = app.router.clone().oneshot(request).await.unwrap();
     let header = |name: &str| {
         response

@@ -102,25 +102,76 @@ pub(crate) struct TestApp {
     pub(crate) router: axum::Router,
     pub(crate) institution: Institution,
     pub(crate) doc: Value,
+    /// The session every request sends unless told otherwise: user
+    /// `tester`, who holds every role (these tests are about HTTP, not
+    /// about separation of duties — see `tests/api/access.rs` for that).
+    pub(crate) token: String,
     _dir: TempDir,
 }
+
+/// Every role: the test user may call every endpoint.
+pub(crate) const ALL_ROLES: &str = "account_manager,grid_worker,risk_officer,reviewer,approver,committee_member,contract_officer,teller,lobby_manager,collector,branch_manager,auditor,administrator";
+/// The password of the users tests create.
+pub(crate) const TEST_PASSWORD: &str = "correct horse battery";
 
 impl TestApp {
     pub(crate) fn new(label: &str) -> TestApp {
         let dir = TempDir::new(label);
         let institution =
             Institution::open(&dir.0.join("credgrid.db"), opening_date()).expect("open institution");
+        let token = user_token(&institution, "tester", ALL_ROLES, 1);
         TestApp {
             router: router(institution.clone()),
             institution,
             doc: openapi::document(),
+            token,
             _dir: dir,
         }
     }
 
+    /// Creates a user with these roles at `node_id` and returns a session token of theirs.
+    pub(crate) fn token_for(&self, username: &str, roles: &str, node_id: i64) -> String {
+        user_token(&self.institution, username, roles, node_id)
+    }
+
+    /// Sends a request as the holder of `token` (`None`: anonymous).
+    pub(crate) async fn send_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        if let Some(b) = &bearer {
+            all.push(("Authorization", b));
+        }
+        self.send_raw(method, path, &all, body).await
+    }
+
     /// Sends a request; `body` is sent verbatim with `content-type: application/json`
     /// unless a content-type is among `headers`.
+    /// Sends a request as the test user (unless `headers` has its own `Authorization`).
     pub(crate) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        if headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        {
+            return self.send_raw(method, path, headers, body).await;
+        }
+        self.send_as(Some(&self.token), method, path, headers, body).await
+    }
+
+    /// Sends exactly these headers.
+    pub(crate) async fn send_raw(
         &self,
         method: Method,
         path: &str,
@@ -180,6 +231,21 @@ impl TestApp {
             name,
         );
     }
+}
+
+/// Creates a staff user and signs them in.
+pub(crate) fn user_token(institution: &Institution, username: &str, roles: &str, node_id: i64) -> String {
+    let user = credgrid_app::NewUser {
+        node_id,
+        username: username.into(),
+        display_name: username.into(),
+        roles: roles.split(',').map(str::to_string).collect(),
+        password: TEST_PASSWORD.into(),
+    };
+    institution
+        .create_user(credgrid_app::Actor { user_id: 1 }, user)
+        .expect("create user");
+    institution.login(username, TEST_PASSWORD).expect("login").token
 }
 
 /// The schema a `$ref` points to.
@@ -291,12 +357,25 @@ impl TestApp {
         let mut client = openapi::example("NewClient");
         client["outlet_id"] = json!(outlet_id);
         let client_id = id_of(&self.post("/api/v1/clients", &client).await, "create client");
-        let product_id = id_of(
-            &self
-                .post("/api/v1/products", &openapi::example("NewProduct"))
-                .await,
-            "create product",
+        // A product is maker-checker configuration: proposed (202), then
+        // approved by a second user, whose answer names the new product.
+        let proposed = self
+            .post("/api/v1/products", &openapi::example("NewProduct"))
+            .await;
+        assert_eq!(
+            proposed.status,
+            StatusCode::ACCEPTED,
+            "propose product: {}",
+            proposed.body
         );
+        let checker = self.token_for("config.checker", "administrator", root_id);
+        let approve = format!("/api/v1/config/changes/{}/approve", proposed.body["id"]);
+        let approved = self
+            .send_as(Some(&checker), Method::POST, &approve, &[], None)
+            .await;
+        let product_id = approved.ok("approve product")["product_id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("approve product: no product_id in {}", approved.body));
         let loan_id = self.disbursed_loan(client_id, product_id, "5000.00").await;
         let path = format!("/api/v1/loans/{loan_id}/repayments");
         let repayment = self
@@ -317,9 +396,8 @@ impl TestApp {
     /// Applies for, approves and disburses a loan; returns its id.
     pub(crate) async fn disbursed_loan(&self, client_id: i64, product_id: i64, principal: &str) -> i64 {
         let loan_id = self.application(client_id, product_id, principal).await;
-        self.post(&format!("/api/v1/loans/{loan_id}/approve"), &json!({}))
-            .await
-            .ok("approve");
+        // Every step of the origination workflow, each by a different user (workflow.rs).
+        super::workflow::walk_to_disbursement(self, loan_id).await;
         let key = format!("disburse-{loan_id}");
         self.post_money(&format!("/api/v1/loans/{loan_id}/disburse"), &key, &json!({}))
             .await

@@ -76,10 +76,12 @@ async fn concurrent_retries_move_money_once() {
     for _ in 0..8 {
         let router = app.router.clone();
         let path = path.clone();
+        let bearer = format!("Bearer {}", app.token);
         tasks.push(tokio::spawn(async move {
             use tower::ServiceExt;
             let request = axum::http::Request::post(&path)
                 .header("content-type", "application/json")
+                .header("authorization", bearer)
                 .header("Idempotency-Key", "race-1")
                 .body(axum::body::Body::from(r#"{"amount":"30.00"}"#))
                 .unwrap();

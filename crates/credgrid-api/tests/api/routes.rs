@@ -81,18 +81,28 @@ async fn the_allow_header_lists_the_methods_of_the_route() {
 }
 
 #[tokio::test]
-async fn an_unknown_acting_user_is_refused() {
+async fn a_call_without_a_session_is_refused() {
     let app = TestApp::new("user");
     let body = serde_json::json!({"parent_id": 1, "kind": "branch", "code": "B", "name": "B"}).to_string();
     let reply = app
-        .send(
-            Method::POST,
-            "/api/v1/nodes",
-            &[("X-Credgrid-User", "424242")],
-            Some(&body),
-        )
+        .send_as(None, Method::POST, "/api/v1/nodes", &[], Some(&body))
         .await;
-    crate::helpers::assert_problem(&reply, "unknown user");
+    assert_eq!(reply.problem(401, "anonymous")["field"], "Authorization");
+    let nodes = app.send_as(None, Method::GET, "/api/v1/nodes", &[], None).await;
+    nodes.problem(401, "anonymous read");
+    // The probe and the document stay public.
+    assert!(
+        app.send_as(None, Method::GET, "/api/v1/health", &[], None)
+            .await
+            .status
+            .is_success()
+    );
+    assert!(
+        app.send_as(None, Method::GET, "/api/v1/openapi.json", &[], None)
+            .await
+            .status
+            .is_success()
+    );
 }
 
 #[test]

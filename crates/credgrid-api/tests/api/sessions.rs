@@ -18,7 +18,7 @@ async fn signed_in(app: &TestApp) -> (String, String) {
         .unwrap();
     let username = app
         .institution
-        .users()
+        .users(admin)
         .unwrap()
         .into_iter()
         .find(|u| u.user_id == ADMIN_USER_ID)
@@ -107,7 +107,7 @@ async fn bad_tokens_and_refused_logins_are_401() {
     );
     assert_eq!(wrong, nobody, "a refusal does not tell whether the user exists");
     let anonymous = app
-        .send(Method::DELETE, "/api/v1/sessions/current", &[], None)
+        .send_as(None, Method::DELETE, "/api/v1/sessions/current", &[], None)
         .await;
     anonymous.problem(401, "logout without a session");
 }

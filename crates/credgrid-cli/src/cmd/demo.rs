@@ -7,7 +7,7 @@
 
 use super::{Failure, Outcome, app_failure, progress_bar};
 use crate::demo::places::TOWNSHIPS;
-use crate::demo::simulation::{Scenario, Simulation, Tally};
+use crate::demo::simulation::{Cast, Scenario, Simulation, Tally};
 use chrono::{Days, NaiveDate};
 use credgrid_app::{Institution, PAGE_LIMIT_MAX, PageRequest};
 use credgrid_core::i18n::{Locale, has_key, t};
@@ -64,7 +64,6 @@ pub(crate) fn run(args: Args, db: Option<&Path>, locale: Locale) -> Outcome {
     };
     let started = Instant::now();
     let (institution, tally) = build(&path, scenario, locale)?;
-    create_staff(&institution, locale)?;
     let loans = LoanCounts::read(&institution).map_err(|e| app_failure(e, locale))?;
     let business_date = institution.business_date().map_err(|e| app_failure(e, locale))?;
     print_summary(&tally, &loans, business_date, started.elapsed(), locale);
@@ -114,27 +113,14 @@ fn prepare_file(path: &Path, replaceable: bool, locale: Locale) -> Result<(), Fa
     Ok(())
 }
 
-/// The demo password of a role's user: documented in docs/demo.md, never
-/// to be used outside a demonstration.
-pub(crate) fn demo_password(role: credgrid_core::authz::Role) -> String {
-    format!("demo-{}-2026", role.name().replace('_', "-"))
-}
-
-/// One staff user per role (`demo.<role>`), at the head office.
+/// The demonstration staff (`demo.<role>`, `demo.<role>.2`, …) at the head
+/// office; their public passwords are in docs/demo.md.
 fn create_staff(institution: &Institution, locale: Locale) -> Result<(), Failure> {
-    use credgrid_core::authz::Role;
-    for role in Role::ALL {
-        let user = credgrid_app::NewUser {
-            node_id: 1,
-            username: format!("demo.{}", role.name()),
-            display_name: format!("Demo {}", t(locale, &role.key(), &[])),
-            roles: vec![role.name().to_string()],
-            password: demo_password(role),
-        };
-        institution
-            .create_user(credgrid_app::Actor { user_id: 1 }, user)
-            .map_err(|e| app_failure(e, locale))?;
-    }
+    institution
+        .create_demo_staff(credgrid_app::Actor { user_id: 1 }, 1, |role| {
+            format!("Demo {}", t(locale, &role.key(), &[]))
+        })
+        .map_err(|e| app_failure(e, locale))?;
     say!(
         "{}",
         t(
@@ -167,7 +153,9 @@ fn build(path: &Path, scenario: Scenario, locale: Locale) -> Result<(Institution
         bar.set_length(total);
         bar.set_position(done);
     };
-    let tally = Simulation::new(&institution, scenario)
+    create_staff(&institution, locale)?;
+    let cast = Cast::of(&institution).map_err(|e| app_failure(e, locale))?;
+    let tally = Simulation::new(&institution, scenario, cast)
         .run(&progress)
         .map_err(|e| app_failure(e, locale))?;
     bar.finish_and_clear();
@@ -190,7 +178,7 @@ impl LoanCounts {
             limit: PAGE_LIMIT_MAX,
         };
         loop {
-            let loans = institution.list_loans(None, page)?;
+            let loans = institution.list_loans(credgrid_app::Actor { user_id: 1 }, None, page)?;
             for loan in &loans.items {
                 *counts.by_status.entry(loan.status.clone()).or_default() += 1;
                 let open = loan.closed_on.is_none() && !loan.balances.written_off.is_positive();

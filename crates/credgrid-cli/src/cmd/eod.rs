@@ -1,7 +1,6 @@
 //! `credgrid eod`: close the business date (or several) with a progress bar.
 
 use super::{Outcome, app_failure, open_institution, parse_date, progress_bar};
-use credgrid_app::Actor;
 use credgrid_core::i18n::{Locale, t};
 
 #[derive(clap::Args)]
@@ -18,13 +17,14 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
         .map(|s| parse_date("--to", s, locale))
         .transpose()?;
     let institution = open_institution(db)?;
+    let signed = super::signin::sign_in(&institution, locale)?;
     let bar = progress_bar(&t(locale, "eod.progress", &[]));
     let progress = |done: u64, total: u64| {
         bar.set_length(total);
         bar.set_position(done);
     };
     let summary = institution
-        .run_eod(Actor { user_id: 1 }, through, &progress)
+        .run_eod(signed.actor(), through, &progress)
         .map_err(|e| app_failure(e, locale))?;
     bar.finish_and_clear();
     for date in &summary.already_closed {

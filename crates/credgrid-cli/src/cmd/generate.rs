@@ -10,6 +10,11 @@ use credgrid_core::i18n::{Locale, t};
 use std::path::Path;
 use std::time::Instant;
 
+/// The administrator every new database starts with.
+const ADMIN: Actor = Actor {
+    user_id: credgrid_app::ADMIN_USER_ID,
+};
+
 /// The most loans one run generates.
 const LOANS_MAX: u64 = 100_000_000;
 /// The most outlets a generated portfolio spreads over.
@@ -47,7 +52,19 @@ pub(crate) fn run(args: Args, db: &Path, locale: Locale) -> Outcome {
     let existed = db.exists();
     let today = chrono::Local::now().date_naive();
     let institution = Institution::open(db, today).map_err(|e| app_failure(e, locale))?;
-    if existed && !args.append && has_loans(&institution, locale)? {
+    // A database this command creates is its own: it acts as its
+    // administrator and creates the demonstration staff (docs/demo.md).
+    // An existing one is somebody's: sign in as an administrator.
+    let signed = if existed {
+        Some(super::signin::sign_in(&institution, locale)?)
+    } else {
+        institution
+            .create_demo_staff(ADMIN, 1, |role| format!("Demo {}", t(locale, &role.key(), &[])))
+            .map_err(|e| app_failure(e, locale))?;
+        None
+    };
+    let actor = signed.as_ref().map_or(ADMIN, |s| s.actor());
+    if existed && !args.append && has_loans(&institution, actor, locale)? {
         return Err(Failure::Usage(t(
             locale,
             "generate.refuse_loans",
@@ -66,7 +83,7 @@ pub(crate) fn run(args: Args, db: &Path, locale: Locale) -> Outcome {
     };
     let started = Instant::now();
     let summary = institution
-        .generate_portfolio(Actor { user_id: 1 }, spec, &progress)
+        .generate_portfolio(actor, spec, &progress)
         .map_err(|e| app_failure(e, locale))?;
     let elapsed = started.elapsed();
     bar.finish_and_clear();
@@ -92,9 +109,10 @@ fn usage(field: &str, reason: &str, locale: Locale) -> Failure {
     ))
 }
 
-fn has_loans(institution: &Institution, locale: Locale) -> Result<bool, Failure> {
+fn has_loans(institution: &Institution, actor: Actor, locale: Locale) -> Result<bool, Failure> {
     let first = institution
         .list_loans(
+            actor,
             None,
             PageRequest {
                 after_id: 0,

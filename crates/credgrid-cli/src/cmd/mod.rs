@@ -10,9 +10,12 @@ pub(crate) mod demo;
 pub(crate) mod eod;
 pub(crate) mod export;
 pub(crate) mod generate;
+pub(crate) mod import;
+pub(crate) mod notice;
 pub(crate) mod report;
 pub(crate) mod schedule;
 pub(crate) mod serve;
+pub(crate) mod signin;
 pub(crate) mod user;
 
 /// The database file when neither `--db` nor `CREDGRID_DB` names one.

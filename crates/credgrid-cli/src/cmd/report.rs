@@ -155,15 +155,19 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
         .map(|s| parse_date("--date", s, locale))
         .transpose()?;
     let institution = open_institution(db)?;
+    let signed = super::signin::sign_in(&institution, locale)?;
+    let actor = signed.actor();
     let as_of = match date {
         Some(d) => d,
         None => institution.business_date().map_err(|e| app_failure(e, locale))?,
     };
+    let rows;
     let report = match which {
         0 => {
             let tb = institution
-                .trial_balance(as_of, options.node)
+                .trial_balance(actor, as_of, options.node)
                 .map_err(|e| app_failure(e, locale))?;
+            rows = tb.lines.len();
             use report_doc::{
                 trial_balance_csv, trial_balance_json, trial_balance_table, trial_balance_xlsx,
             };
@@ -179,8 +183,9 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
         }
         1 => {
             let report = institution
-                .portfolio(options.node)
+                .portfolio(actor, options.node)
                 .map_err(|e| app_failure(e, locale))?;
+            rows = report.lines.len();
             use report_doc::{portfolio_csv, portfolio_json, portfolio_table, portfolio_xlsx};
             rendered(
                 format,
@@ -194,12 +199,16 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
         }
         _ => {
             let sheets = institution
-                .balance_sheet(as_of, options.node)
+                .balance_sheet(actor, as_of, options.node)
                 .map_err(|e| app_failure(e, locale))?;
             use report_doc::{
                 balance_sheet_csv, balance_sheet_json, balance_sheet_table, balance_sheet_xlsx,
             };
             let sheets = sheets.as_slice();
+            rows = sheets
+                .iter()
+                .map(|b| b.assets.len() + b.liabilities.len() + b.equity.len())
+                .sum();
             rendered(
                 format,
                 sheets,
@@ -211,7 +220,37 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
             )?
         }
     };
+    if output.is_some() {
+        let what = ["trial_balance", "portfolio", "balance_sheet"][which];
+        log_export(
+            &institution,
+            actor,
+            what,
+            &options.format,
+            rows,
+            options.node,
+            locale,
+        )?;
+    }
     deliver(report, output, locale)
+}
+
+/// Records a report written to a file in the audit trail (R-SEC-4) before
+/// writing it; a user without the `export` permission is refused (exit 2).
+pub(super) fn log_export(
+    institution: &credgrid_app::Institution,
+    actor: credgrid_app::Actor,
+    what: &str,
+    format: &str,
+    rows: usize,
+    node: Option<i64>,
+    locale: Locale,
+) -> Outcome {
+    let rows = u64::try_from(rows).unwrap_or(u64::MAX);
+    let record = credgrid_app::ExportRecord::bulk(what, format, rows, node);
+    institution
+        .record_export(actor, record)
+        .map_err(|e| app_failure(e, locale))
 }
 
 fn income_statement(o: &PeriodOptions, db: &std::path::Path, locale: Locale) -> Outcome {
@@ -228,6 +267,8 @@ fn income_statement(o: &PeriodOptions, db: &std::path::Path, locale: Locale) -> 
         .map(|s| parse_date("--from", s, locale))
         .transpose()?;
     let institution = open_institution(db)?;
+    let signed = super::signin::sign_in(&institution, locale)?;
+    let actor = signed.actor();
     let to = match to {
         Some(d) => d,
         None => institution.business_date().map_err(|e| app_failure(e, locale))?,
@@ -235,12 +276,24 @@ fn income_statement(o: &PeriodOptions, db: &std::path::Path, locale: Locale) -> 
     let from = from
         .unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to));
     let statements = institution
-        .income_statement(from, to, o.node)
+        .income_statement(actor, from, to, o.node)
         .map_err(|e| app_failure(e, locale))?;
     use report_doc::{
         income_statement_csv, income_statement_json, income_statement_table, income_statement_xlsx,
     };
     let statements = statements.as_slice();
+    if output.is_some() {
+        let rows = statements.iter().map(|s| s.income.len() + s.expenses.len()).sum();
+        log_export(
+            &institution,
+            actor,
+            "income_statement",
+            &o.format,
+            rows,
+            o.node,
+            locale,
+        )?;
+    }
     let report = rendered(
         format,
         statements,

@@ -5,9 +5,8 @@
 //! standard input, so it never appears in the shell history or `ps`.
 
 use super::{Failure, Outcome, app_failure, emit, open_institution};
-use credgrid_app::{Actor, NewUser};
+use credgrid_app::{Institution, NewUser};
 use credgrid_core::i18n::{Locale, t};
-use std::io::BufRead;
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -40,21 +39,13 @@ enum What {
     },
 }
 
-/// Until the command line signs in (issue 4), it acts as the administrator.
-const CLI_ACTOR: Actor = Actor {
-    user_id: credgrid_app::ADMIN_USER_ID,
-};
-
+/// The new password: `CREDGRID_NEW_PASSWORD`, else the next line of
+/// standard input (after the signing-in password, when that comes from there too).
 fn read_password(locale: Locale) -> Result<String, Failure> {
     if let Ok(password) = std::env::var("CREDGRID_NEW_PASSWORD") {
         return Ok(password);
     }
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Failure::Internal(e.into()))?;
-    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    let password = super::signin::stdin_line()?;
     if password.is_empty() {
         return Err(Failure::Usage(t(locale, "user.password_missing", &[])));
     }
@@ -70,6 +61,7 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
             roles,
             node,
         } => {
+            let signed = super::signin::sign_in(&institution, locale)?;
             let password = read_password(locale)?;
             let roles = roles
                 .split(',')
@@ -84,7 +76,7 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
                 password,
             };
             let created = institution
-                .create_user(CLI_ACTOR, user)
+                .create_user(signed.actor(), user)
                 .map_err(|e| app_failure(e, locale))?;
             emit(&t(
                 locale,
@@ -96,7 +88,10 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
             ))
         }
         What::List => {
-            let users = institution.users().map_err(|e| app_failure(e, locale))?;
+            let signed = super::signin::sign_in(&institution, locale)?;
+            let users = institution
+                .users(signed.actor())
+                .map_err(|e| app_failure(e, locale))?;
             let mut text = String::new();
             for u in users {
                 let roles: Vec<&str> = u.roles.iter().map(|r| r.name()).collect();
@@ -112,17 +107,38 @@ pub(crate) fn run(args: Args, db: &std::path::Path, locale: Locale) -> Outcome {
             emit(text.trim_end())
         }
         What::Password { username } => {
-            let password = read_password(locale)?;
-            let user = institution
-                .users()
+            let Some(user) = institution
+                .user_named(&username)
                 .map_err(|e| app_failure(e, locale))?
-                .into_iter()
-                .find(|u| u.username == username)
-                .ok_or_else(|| Failure::Usage(t(locale, "user.unknown", &[("username", &username)])))?;
-            institution
-                .set_password(CLI_ACTOR, user.user_id, password)
-                .map_err(|e| app_failure(e, locale))?;
+            else {
+                return Err(Failure::Usage(t(
+                    locale,
+                    "user.unknown",
+                    &[("username", &username)],
+                )));
+            };
+            // The first password of a user who has none (the administrator
+            // of a new database) needs no sign-in: whoever holds the file
+            // may set it once. Any later change is signed in.
+            if !has_password(&institution, user.user_id, locale)? {
+                let password = read_password(locale)?;
+                institution
+                    .set_first_password(user.user_id, password)
+                    .map_err(|e| app_failure(e, locale))?;
+            } else {
+                let signed = super::signin::sign_in(&institution, locale)?;
+                let password = read_password(locale)?;
+                institution
+                    .set_password(signed.actor(), user.user_id, password)
+                    .map_err(|e| app_failure(e, locale))?;
+            }
             emit(&t(locale, "user.password_set", &[("username", &username)]))
         }
     }
+}
+
+fn has_password(institution: &Institution, user_id: i64, locale: Locale) -> Result<bool, Failure> {
+    institution
+        .has_password(user_id)
+        .map_err(|e| app_failure(e, locale))
 }

@@ -6,9 +6,13 @@
 //! day, driven through the `Institution` use cases only. `prng` makes the
 //! whole scenario a function of its seed.
 
+pub(crate) mod collection;
+pub(crate) mod grid;
 pub(crate) mod identity;
 pub(crate) mod people;
 pub(crate) mod places;
 pub(crate) mod prng;
 pub(crate) mod products;
+pub(crate) mod rating;
 pub(crate) mod simulation;
+pub(crate) mod workflow;

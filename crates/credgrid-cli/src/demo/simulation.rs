@@ -16,9 +16,37 @@ use chrono::{Datelike, Days, NaiveDate};
 use credgrid_app::{Actor, AppError, Institution};
 use std::collections::BTreeMap;
 
-/// Every action is taken by the administrator the store creates (user 1);
-/// staff users arrive with issue 4.
-const ACTOR: Actor = Actor { user_id: 1 };
+/// The administrator the store creates (user 1): sets up the organisation
+/// and the products.
+const ADMIN: Actor = Actor { user_id: 1 };
+
+/// Who does what in the demo: the demonstration staff (`demo.<role>`),
+/// each acting within their role (docs/demo.md).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cast {
+    pub(crate) account_manager: Actor,
+    pub(crate) approver: Actor,
+    pub(crate) teller: Actor,
+    pub(crate) branch_manager: Actor,
+}
+
+impl Cast {
+    /// Finds the demonstration staff (created before the simulation runs).
+    pub(crate) fn of(institution: &Institution) -> Result<Cast, AppError> {
+        let find = |username: &str| -> Result<Actor, AppError> {
+            institution
+                .user_named(username)?
+                .map(|p| p.actor())
+                .ok_or_else(|| AppError::not_found("user", username))
+        };
+        Ok(Cast {
+            account_manager: find("demo.account_manager")?,
+            approver: find("demo.approver")?,
+            teller: find("demo.teller")?,
+            branch_manager: find("demo.branch_manager")?,
+        })
+    }
+}
 /// Loans more than this many days past due may be written off.
 const WRITE_OFF_DAYS_PAST_DUE: u32 = 180;
 
@@ -150,10 +178,13 @@ pub(crate) struct Simulation<'a> {
     write_offs_left: u32,
     mistaken_repayment_pending: bool,
     tally: Tally,
+    cast: Cast,
+    /// The staff who take applications through the workflow (found once).
+    crew: Option<super::workflow::Crew>,
 }
 
 impl<'a> Simulation<'a> {
-    pub(crate) fn new(institution: &'a Institution, scenario: Scenario) -> Simulation<'a> {
+    pub(crate) fn new(institution: &'a Institution, scenario: Scenario, cast: Cast) -> Simulation<'a> {
         assert!(
             scenario.start < scenario.end,
             "the scenario spans at least one business date"
@@ -171,6 +202,8 @@ impl<'a> Simulation<'a> {
             write_offs_left: 2 + scenario.clients / 5000,
             mistaken_repayment_pending: true,
             tally: Tally::default(),
+            cast,
+            crew: None,
         }
     }
 
@@ -185,7 +218,30 @@ impl<'a> Simulation<'a> {
         let mut today = self.institution.business_date()?;
         while today < self.scenario.end {
             self.act_until(today)?;
-            self.institution.run_eod(ACTOR, None, &|_, _| {})?;
+            super::grid::on_day(
+                self.institution,
+                self.cast,
+                today,
+                self.scenario.start,
+                self.scenario.end,
+                self.scenario.seed,
+            )?;
+            super::rating::on_day(
+                self.institution,
+                self.cast,
+                today,
+                self.scenario.end,
+                self.scenario.seed,
+            )?;
+            super::collection::on_day(
+                self.institution,
+                self.cast,
+                today,
+                self.scenario.end,
+                self.scenario.seed,
+            )?;
+            self.institution
+                .run_eod(self.cast.branch_manager, None, &|_, _| {})?;
             let next = self.institution.business_date()?;
             if next <= today {
                 return Err(AppError::Internal(format!(
@@ -201,14 +257,14 @@ impl<'a> Simulation<'a> {
     }
 
     fn create_organisation(&mut self) -> Result<(), AppError> {
-        let nodes = self.institution.list_nodes()?;
+        let nodes = self.institution.list_nodes(ADMIN)?;
         let root = nodes
             .iter()
             .find(|n| n.parent_id.is_none())
             .ok_or_else(|| AppError::Internal("the institution has no root node".into()))?;
         for (township_index, township) in TOWNSHIPS.iter().enumerate() {
             let branch = self.institution.create_node(
-                ACTOR,
+                ADMIN,
                 root.id,
                 "branch",
                 township.code,
@@ -217,7 +273,7 @@ impl<'a> Simulation<'a> {
             for (outlet_index, outlet) in township.outlets.iter().enumerate() {
                 let node =
                     self.institution
-                        .create_node(ACTOR, branch.id, "outlet", outlet.code, outlet.name)?;
+                        .create_node(ADMIN, branch.id, "outlet", outlet.code, outlet.name)?;
                 self.outlets.push(OutletNode {
                     township: township_index,
                     outlet: outlet_index,
@@ -229,9 +285,17 @@ impl<'a> Simulation<'a> {
     }
 
     fn create_products(&mut self) -> Result<(), AppError> {
+        // Products are maker-checker configuration: the administrator
+        // proposes each, the branch manager approves it.
         for product in &PRODUCTS {
-            let view = self.institution.create_product(ACTOR, product.spec())?;
-            self.product_ids.push(view.id);
+            let change = self.institution.propose_product(ADMIN, &product.spec(), None)?;
+            let approved = self
+                .institution
+                .approve_config(self.cast.branch_manager, change.id)?;
+            let id = approved
+                .product_id()
+                .ok_or_else(|| AppError::Internal(format!("change {} created no product", change.id)))?;
+            self.product_ids.push(id);
         }
         Ok(())
     }

@@ -134,6 +134,8 @@ pub enum Permission {
     RepaymentPost,
     RepaymentReverse,
     LoanWriteOff,
+    /// Charge a fee to a loan.
+    FeeCharge,
     EodRun,
     ReportRead,
     LedgerRead,
@@ -144,9 +146,35 @@ pub enum Permission {
     UserAdmin,
     /// Export data to a file (each export is logged).
     Export,
+    /// Create a node of the organisation tree.
+    OrgWrite,
+    /// Record a staff member's relative (separation of duties).
+    RelativeWrite,
+    /// Record collateral and guarantees of an application or client.
+    CollateralWrite,
+    /// Draw grid cells, split, merge and redraw them, assign grid workers (issue 6).
+    GridManage,
+    /// Update household files and record grid activities (issue 6).
+    HouseholdWrite,
+    /// Run a rating and propose a line (issue 6).
+    RatingRun,
+    /// Publish ratings and lines in a village notice (issue 6).
+    RatingPublish,
+    /// Resolve an objection to a published rating (issue 6).
+    ObjectionResolve,
+    /// Freeze, cut or cancel a credit line (issue 6).
+    LineManage,
+    /// Import households and cells from a spreadsheet (issue 6).
+    ImportRun,
+    /// Work a collection worklist: record contacts, promises, messages (issue 7).
+    CollectionWork,
+    /// Override a collection conduct rule (a supervisor; logged) (issue 7).
+    CollectionOverride,
+    /// Escalate, hand over, configure collection strategies (issue 7).
+    CollectionManage,
 }
 
-const PERMISSION_NAMES: [(Permission, &str); 20] = [
+const PERMISSION_NAMES: [(Permission, &str); 34] = [
     (Permission::ClientRead, "client.read"),
     (Permission::ClientWrite, "client.write"),
     (Permission::ClientReadUnmasked, "client.read_unmasked"),
@@ -158,6 +186,7 @@ const PERMISSION_NAMES: [(Permission, &str); 20] = [
     (Permission::RepaymentPost, "repayment.post"),
     (Permission::RepaymentReverse, "repayment.reverse"),
     (Permission::LoanWriteOff, "loan.write_off"),
+    (Permission::FeeCharge, "loan.fee"),
     (Permission::EodRun, "eod.run"),
     (Permission::ReportRead, "report.read"),
     (Permission::LedgerRead, "ledger.read"),
@@ -167,6 +196,19 @@ const PERMISSION_NAMES: [(Permission, &str); 20] = [
     (Permission::ConfigApprove, "config.approve"),
     (Permission::UserAdmin, "user.admin"),
     (Permission::Export, "export"),
+    (Permission::OrgWrite, "org.write"),
+    (Permission::RelativeWrite, "relative.write"),
+    (Permission::CollateralWrite, "collateral.write"),
+    (Permission::GridManage, "grid.manage"),
+    (Permission::HouseholdWrite, "household.write"),
+    (Permission::RatingRun, "rating.run"),
+    (Permission::RatingPublish, "rating.publish"),
+    (Permission::ObjectionResolve, "objection.resolve"),
+    (Permission::LineManage, "line.manage"),
+    (Permission::ImportRun, "import.run"),
+    (Permission::CollectionWork, "collection.work"),
+    (Permission::CollectionOverride, "collection.override"),
+    (Permission::CollectionManage, "collection.manage"),
 ];
 
 impl Permission {
@@ -232,6 +274,10 @@ pub fn default_permissions(role: Role) -> Vec<Permission> {
             P::ClientWrite,
             P::ClientReadUnmasked,
             P::LoanApply,
+            P::CollateralWrite,
+            P::HouseholdWrite,
+            P::RatingRun,
+            P::CollectionWork,
             P::Step(Step::Application),
             P::Step(Step::CreditGrant),
             P::Step(Step::PreLoanInvestigation),
@@ -242,11 +288,15 @@ pub fn default_permissions(role: Role) -> Vec<Permission> {
         Role::GridWorker => &[
             P::ClientWrite,
             P::LoanApply,
+            P::HouseholdWrite,
+            P::CollectionWork,
             P::Step(Step::Application),
             P::Step(Step::UseOfFundsMonitoring),
         ],
         Role::RiskOfficer => &[
             P::LedgerRead,
+            P::CollateralWrite,
+            P::ObjectionResolve,
             P::Step(Step::Review),
             P::Step(Step::CreditReview),
             P::Step(Step::ContractReview),
@@ -270,23 +320,46 @@ pub fn default_permissions(role: Role) -> Vec<Permission> {
             P::Step(Step::Disbursement),
             P::LoanDisburse,
             P::RepaymentPost,
+            P::FeeCharge,
         ],
         Role::LobbyManager => &[P::LoanApply, P::Step(Step::Application)],
-        Role::Collector => &[P::Step(Step::UseOfFundsMonitoring)],
+        Role::Collector => &[P::Step(Step::UseOfFundsMonitoring), P::CollectionWork],
         Role::BranchManager => &[
             P::Step(Step::Approval),
             P::Step(Step::LoanApproval),
             P::RepaymentReverse,
             P::LoanWriteOff,
+            P::FeeCharge,
             P::EodRun,
             P::LedgerRead,
             P::ConfigPropose,
             P::ConfigApprove,
             P::Export,
+            P::GridManage,
+            P::RatingPublish,
+            P::ObjectionResolve,
+            P::LineManage,
+            P::ImportRun,
+            P::CollectionWork,
+            P::CollectionOverride,
+            P::CollectionManage,
+            P::RelativeWrite,
         ],
         Role::Auditor => &[P::LedgerRead, P::AuditRead, P::AuditVerify, P::Export],
         Role::Regulator => &[P::LedgerRead, P::AuditRead, P::AuditVerify],
-        Role::Administrator => &[P::UserAdmin, P::ConfigPropose, P::ConfigApprove, P::AuditRead],
+        Role::Administrator => &[
+            P::UserAdmin,
+            P::ConfigPropose,
+            P::ConfigApprove,
+            P::AuditRead,
+            P::OrgWrite,
+            P::ProductWrite,
+            P::RelativeWrite,
+            P::GridManage,
+            P::ImportRun,
+            P::EodRun,
+            P::LedgerRead,
+        ],
     };
     READ_BASE.iter().chain(specific).copied().collect()
 }

@@ -1,6 +1,6 @@
 //! The demo's front office: registering clients, applications, decisions, disbursements.
 
-use super::{ACTOR, Action, Behaviour, Borrower, Simulation};
+use super::{Action, Behaviour, Borrower, Simulation};
 use crate::demo::people::ClientKind;
 use crate::demo::places::TOWNSHIPS;
 use crate::demo::products::PRODUCTS;
@@ -37,7 +37,9 @@ impl Simulation<'_> {
             phone: Some(person.phone),
             address: Some(person.address),
         };
-        let view = self.institution.create_client(ACTOR, client)?;
+        let view = self
+            .institution
+            .create_client(self.cast.account_manager, client)?;
         self.tally.clients += 1;
         Ok(view)
     }
@@ -70,7 +72,10 @@ impl Simulation<'_> {
             account_manager_id: None,
             purpose: Some(self.rng.pick(terms.purposes).to_string()),
         };
-        let loan = self.institution.apply(ACTOR, application)?;
+        let loan = self.institution.apply(self.cast.account_manager, application)?;
+        // Secured so the exposure and coverage check can pass (docs/workflow.md).
+        let crew = self.crew()?;
+        super::super::workflow::secure(self.institution, &crew, loan.id, loan.id.unsigned_abs())?;
         self.tally.applications += 1;
         self.application_product.insert(loan.id, product);
         let decision_day = today + Days::new(self.rng.between(0, 3));
@@ -78,23 +83,39 @@ impl Simulation<'_> {
         Ok(())
     }
 
+    /// The staff who take applications through the workflow, found once.
+    fn crew(&mut self) -> Result<super::super::workflow::Crew, AppError> {
+        if self.crew.is_none() {
+            self.crew = Some(super::super::workflow::Crew::of(self.institution, super::ADMIN)?);
+        }
+        self.crew
+            .clone()
+            .ok_or_else(|| AppError::Internal("the demo crew is missing".into()))
+    }
+
     /// Most applications are approved and disbursed within two days; some are
     /// rejected, some withdrawn by the client.
     pub(super) fn decide(&mut self, loan_id: i64, today: NaiveDate) -> Result<(), AppError> {
         let roll = self.rng.below(1000);
+        let crew = self.crew()?;
         if roll < 860 {
-            self.institution
-                .approve(ACTOR, loan_id, Some("贷审小组审批同意".to_string()))?;
-            self.tally.approved += 1;
+            // Every step of the application's tier, by the demonstration staff.
+            let approved = super::super::workflow::approve(self.institution, &crew, loan_id)?;
             let disbursement_day = today + Days::new(self.rng.between(0, 2));
-            self.schedule(disbursement_day, Action::Disburse { loan_id });
+            if approved {
+                self.tally.approved += 1;
+                self.schedule(disbursement_day, Action::Disburse { loan_id });
+            } else {
+                self.tally.rejected += 1;
+            }
         } else if roll < 940 {
             let reason = self.rng.pick(&REJECTION_REASONS).to_string();
-            self.institution.reject(ACTOR, loan_id, reason)?;
+            super::super::workflow::reject(self.institution, &crew, loan_id, &reason)?;
             self.tally.rejected += 1;
         } else {
             let reason = self.rng.pick(&WITHDRAWAL_REASONS).to_string();
-            self.institution.withdraw(ACTOR, loan_id, reason)?;
+            self.institution
+                .withdraw(self.cast.account_manager, loan_id, reason)?;
             self.tally.withdrawn += 1;
         }
         Ok(())
@@ -102,7 +123,9 @@ impl Simulation<'_> {
 
     /// Disburses, gives the borrower a way of repaying, and plans the first visit.
     pub(super) fn disburse(&mut self, loan_id: i64) -> Result<(), AppError> {
-        let loan = self.institution.disburse(ACTOR, loan_id, None)?;
+        let loan = self.institution.disburse(self.cast.teller, loan_id, None)?;
+        let crew = self.crew()?;
+        super::super::workflow::monitor(self.institution, &crew, loan_id)?;
         self.tally.disbursed += 1;
         let behaviour = self.draw_behaviour();
         self.borrowers.insert(

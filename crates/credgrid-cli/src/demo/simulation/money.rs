@@ -1,6 +1,6 @@
 //! The demo's back office: collecting repayments, arrears, write-off, recovery and a reversal.
 
-use super::{ACTOR, Action, Behaviour, Paid, Simulation, WRITE_OFF_DAYS_PAST_DUE};
+use super::{Action, Behaviour, Paid, Simulation, WRITE_OFF_DAYS_PAST_DUE};
 use chrono::{Days, NaiveDate};
 use credgrid_app::{AppError, InstallmentView, LoanBalances, LoanView, Repayment, TransactionView};
 use credgrid_core::Money;
@@ -20,7 +20,7 @@ impl Simulation<'_> {
         let Some(mut borrower) = self.borrowers.get(&loan_id).copied() else {
             return Ok(());
         };
-        let loan = self.institution.loan(loan_id)?;
+        let loan = self.institution.loan(self.cast.teller, loan_id)?;
         if loan.closed_on.is_some() || loan.balances.written_off.is_positive() {
             return Ok(());
         }
@@ -43,7 +43,7 @@ impl Simulation<'_> {
                 value_date: None,
                 prepayment: None,
             };
-            let result = self.institution.repay(ACTOR, loan_id, repayment, None);
+            let result = self.institution.repay(self.cast.teller, loan_id, repayment, None);
             if let Some(transaction) = self.absorb(loan_id, result)? {
                 borrower.payments += 1;
                 self.borrowers.insert(loan_id, borrower);
@@ -136,7 +136,7 @@ impl Simulation<'_> {
     /// Writes the loan off once it is past 180 days; part of it is recovered
     /// one to two months later.
     pub(super) fn write_off(&mut self, loan_id: i64, today: NaiveDate) -> Result<(), AppError> {
-        let loan = self.institution.loan(loan_id)?;
+        let loan = self.institution.loan(self.cast.teller, loan_id)?;
         if loan.closed_on.is_some() {
             return Ok(());
         }
@@ -144,9 +144,12 @@ impl Simulation<'_> {
             self.schedule(today + Days::new(7), Action::WriteOff { loan_id });
             return Ok(());
         }
-        let result = self
-            .institution
-            .write_off(ACTOR, loan_id, WRITE_OFF_REASON.to_string(), None);
+        let result = self.institution.write_off(
+            self.cast.branch_manager,
+            loan_id,
+            WRITE_OFF_REASON.to_string(),
+            None,
+        );
         if self.absorb(loan_id, result)?.is_some() {
             self.tally.written_off += 1;
             let recovery = today + Days::new(self.rng.between(20, 60));
@@ -157,13 +160,13 @@ impl Simulation<'_> {
 
     /// The family sells livestock or a guarantor pays: 15–40 % of what was written off comes back.
     pub(super) fn recover(&mut self, loan_id: i64) -> Result<(), AppError> {
-        let loan = self.institution.loan(loan_id)?;
+        let loan = self.institution.loan(self.cast.teller, loan_id)?;
         let percent = self.rng.between(15, 40);
         let amount = share(loan.balances.written_off, percent)?;
         if !amount.is_positive() {
             return Ok(());
         }
-        let result = self.institution.recover(ACTOR, loan_id, amount, None);
+        let result = self.institution.recover(self.cast.teller, loan_id, amount, None);
         if self.absorb(loan_id, result)?.is_some() {
             self.tally.recoveries += 1;
         }
@@ -190,7 +193,7 @@ impl Simulation<'_> {
             value_date: None,
             prepayment: None,
         };
-        let result = self.institution.repay(ACTOR, loan_id, repayment, None);
+        let result = self.institution.repay(self.cast.teller, loan_id, repayment, None);
         if let Some(duplicate) = self.absorb(loan_id, result)? {
             self.tally.repayments += 1;
             let next_day = today + Days::new(1);
@@ -206,9 +209,13 @@ impl Simulation<'_> {
     }
 
     pub(super) fn reverse(&mut self, loan_id: i64, transaction_id: i64) -> Result<(), AppError> {
-        let result =
-            self.institution
-                .reverse(ACTOR, loan_id, transaction_id, REVERSAL_REASON.to_string(), None);
+        let result = self.institution.reverse(
+            self.cast.branch_manager,
+            loan_id,
+            transaction_id,
+            REVERSAL_REASON.to_string(),
+            None,
+        );
         if self.absorb(loan_id, result)?.is_some() {
             self.tally.reversals += 1;
         }
