@@ -10,6 +10,7 @@
 //! collection permission and checks the loan's outlet is in the actor's scope.
 
 mod day;
+mod deposit;
 mod results;
 mod sender;
 mod settings;
@@ -18,6 +19,7 @@ pub use credgrid_store::{
     ActionRow, ContactRow, EscalationRow, OutboxRow, PromiseRow, VisitRow, WarningRow, WorklistRow,
 };
 pub use day::CollectionDay;
+pub use deposit::{DEPOSIT_BALANCES_MAX, DepositBalance, DepositFeedReport};
 pub use results::{BUCKET_LABELS, CollectionResults, RecoveriesInCurrency};
 pub use sender::{DeliveryReport, FileSender, MessageSender, OutboxMessage};
 pub use settings::{CollectionSettings, setting_names};

@@ -632,3 +632,121 @@ fn results_count_promises_and_recoveries_by_channel() {
         "results need collection.manage"
     );
 }
+
+/// R-SVC-5 "a fall in deposits": balances fed from the core deposit system
+/// raise the deposit-fall warning and its visit when the average over the
+/// current 30 days fell at least 30% from the previous 30 days' average of
+/// at least 1,000.00 (the core's `WarningConfig` defaults) — a 40% fall
+/// warns once (a repeated feed does not warn again), a 10% fall and a fall
+/// from a small balance do not; bad feeds are refused naming the field.
+#[test]
+fn deposit_fall_raises_one_warning_and_a_visit() {
+    let w = world("deposits");
+    w.close_days(1);
+    let today = w.inst.business_date().unwrap();
+    let mut clients: Vec<(i64, i64)> = Vec::new();
+    for item in w.worklist("collector") {
+        if clients.iter().all(|(c, _)| *c != item.client_id) {
+            clients.push((item.client_id, item.loan_id));
+        }
+    }
+    assert!(clients.len() >= 3, "three borrowers with disbursed loans");
+    let days_ago = |n: u64| today - chrono::Days::new(n);
+    let feed = |client_id: i64, previous_major: i64, current_major: i64| {
+        vec![
+            DepositBalance {
+                client_id,
+                as_of: days_ago(50),
+                balance: cny(previous_major),
+            },
+            DepositBalance {
+                client_id,
+                as_of: days_ago(35),
+                balance: cny(previous_major),
+            },
+            DepositBalance {
+                client_id,
+                as_of: days_ago(10),
+                balance: cny(current_major),
+            },
+            DepositBalance {
+                client_id,
+                as_of: today,
+                balance: cny(current_major),
+            },
+        ]
+    };
+    let deposit_falls = |loan: i64| {
+        let case = w.inst.collection_case(w.actor("collector"), loan).unwrap();
+        let warnings = case.warnings.iter().filter(|x| x.kind == "deposit_fall").count();
+        let visits = case
+            .visits
+            .iter()
+            .filter(|v| v.reason == "early_warning" && v.warnings == "deposit_fall")
+            .count();
+        (warnings, visits)
+    };
+    let (fell, small_fall, small_balance) = (clients[0], clients[1], clients[2]);
+    let mut balances = feed(fell.0, 10_000, 6_000);
+    balances.extend(feed(small_fall.0, 10_000, 9_000));
+    balances.extend(feed(small_balance.0, 500, 100));
+    let collector = w.actor("collector");
+    let report = w.inst.record_deposit_balances(collector, balances).unwrap();
+    assert_eq!((report.balances, report.clients, report.warnings), (12, 3, 1));
+    assert_eq!(deposit_falls(fell.1), (1, 1), "40% fall: one warning, one visit");
+    assert_eq!(
+        deposit_falls(small_fall.1),
+        (0, 0),
+        "10% fall: below the 30% threshold"
+    );
+    assert_eq!(
+        deposit_falls(small_balance.1),
+        (0, 0),
+        "500.00 is below the 1,000.00 minimum"
+    );
+    // The next day's feed shows the same fall: no second warning.
+    w.close_days(1);
+    let again = vec![DepositBalance {
+        client_id: fell.0,
+        as_of: w.inst.business_date().unwrap(),
+        balance: cny(5_900),
+    }];
+    let report = w.inst.record_deposit_balances(collector, again).unwrap();
+    assert_eq!(report.warnings, 0);
+    assert_eq!(deposit_falls(fell.1), (1, 1));
+    // Bad feeds name the field; the teller may not feed.
+    let negative = vec![DepositBalance {
+        client_id: fell.0,
+        as_of: days_ago(1),
+        balance: Money::from_minor(-1, Currency::CNY),
+    }];
+    let e = w.inst.record_deposit_balances(collector, negative).unwrap_err();
+    assert!(
+        matches!(e, AppError::Invalid { ref field, .. } if field == "balances[0].balance"),
+        "{e:?}"
+    );
+    let future = feed(fell.0, 1, 1)
+        .into_iter()
+        .map(|b| DepositBalance {
+            as_of: today + chrono::Days::new(30),
+            ..b
+        })
+        .take(1)
+        .collect();
+    let e = w.inst.record_deposit_balances(collector, future).unwrap_err();
+    assert!(
+        matches!(e, AppError::Invalid { ref field, .. } if field == "balances[0].as_of"),
+        "{e:?}"
+    );
+    let e = w.inst.record_deposit_balances(collector, vec![]).unwrap_err();
+    assert!(
+        matches!(e, AppError::Invalid { ref field, .. } if field == "balances"),
+        "{e:?}"
+    );
+    let e = w
+        .inst
+        .record_deposit_balances(w.actor("teller"), feed(fell.0, 1, 1))
+        .unwrap_err();
+    assert!(matches!(e, AppError::Forbidden { .. }), "{e:?}");
+    std::fs::remove_dir_all(&w.dir).ok();
+}

@@ -13,6 +13,7 @@ mod client;
 mod collection;
 mod config;
 mod daily;
+mod deposit;
 mod eod;
 mod error;
 mod grid;
@@ -35,6 +36,7 @@ pub use collection::{
 };
 pub use config::{ConfigChangeRow, ConfigDecision, ConfigVersionRow, NewConfigChange};
 pub use daily::{DailyDetail, DailyLoanRow, DailyTotalsRow, DailyUpdate, DailyWriter, PortfolioRow};
+pub use deposit::DepositBalanceRow;
 pub use eod::{AccrualDetailRow, EodRunRow};
 pub use error::StoreError;
 pub use grid::{

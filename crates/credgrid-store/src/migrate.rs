@@ -28,6 +28,11 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
     ),
     (12, "config", include_str!("../migrations/012_config.sql")),
     (13, "eod_total", include_str!("../migrations/013_eod_total.sql")),
+    (
+        14,
+        "deposit_balance",
+        include_str!("../migrations/014_deposit_balance.sql"),
+    ),
 ];
 
 /// FNV-1a 64 of the migration text: stable across builds and platforms.

@@ -10,16 +10,18 @@
 
 use super::error::ApiError;
 use super::extract::{ActingUser, Body, Ids, Query};
-use super::fields::{Fields, TEXT_LEN_MAX};
+use super::fields::{Fields, TEXT_LEN_MAX, Zero};
 use super::{AppState, Routes, app, blocking, created, ok};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
 use credgrid_app::collection::{
-    ActionRecorded, BUCKET_LABELS, CollectionCase, CollectionResults, DebtorProfile, FileSender,
-    MessageSender, NewAction, NewContact, NewOverride, OutboxRow, VisitRow, WorklistItem, WorklistView,
+    ActionRecorded, BUCKET_LABELS, CollectionCase, CollectionResults, DEPOSIT_BALANCES_MAX, DebtorProfile,
+    DepositBalance, FileSender, MessageSender, NewAction, NewContact, NewOverride, OutboxRow, VisitRow,
+    WorklistItem, WorklistView,
 };
+use credgrid_core::Currency;
 use credgrid_core::collection::action::Channel;
 use credgrid_core::collection::strategy::{Decision, HandoverPackage};
 use serde_json::{Value, json};
@@ -37,6 +39,7 @@ pub(super) fn routes(routes: Routes) -> Routes {
         .post("/collection/loans/{id}/strategy", apply_strategy)
         .post("/collection/loans/{id}/handover", handover)
         .post("/collection/loans/{id}/news", news)
+        .post("/collection/deposit-balances", deposit_balances)
         .get("/collection/outbox", outbox)
         .post("/collection/outbox/deliver", deliver)
         .get("/collection/visits", visits)
@@ -531,6 +534,81 @@ async fn news(
     ))
 }
 
+/// The currencies a deposit feed may name.
+const DEPOSIT_CURRENCIES: &[&str] = &["CNY", "USD", "MXN", "EUR"];
+
+/// One `{client_id, as_of, balance}` of a feed; a fault is reported on the
+/// field `balances` with the item and member named in the detail.
+fn deposit_balance(i: usize, item: Value, currency: Currency) -> Result<DepositBalance, ApiError> {
+    let locate = |mut e: ApiError| {
+        let member = e.field.take().unwrap_or_default();
+        let reason = e.detail.take().unwrap_or_default();
+        let reason = reason
+            .strip_prefix(&format!("{member}: "))
+            .unwrap_or(&reason)
+            .to_string();
+        ApiError::invalid("balances", format!("[{i}].{member}: {reason}"))
+    };
+    let mut f = match item {
+        Value::Object(_) => Fields::from_value(item).map_err(locate)?,
+        _ => {
+            return Err(ApiError::invalid(
+                "balances",
+                format!("[{i}] must be an object {{client_id, as_of, balance}}"),
+            ));
+        }
+    };
+    let client_id = f.req_id("client_id").map_err(locate)?;
+    let as_of = f
+        .opt_date("as_of")
+        .and_then(|d| d.ok_or_else(|| ApiError::invalid("as_of", "is required")))
+        .map_err(locate)?;
+    let balance = f
+        .req_amount("balance", Zero::Allowed)
+        .and_then(|a| a.money(currency))
+        .map_err(locate)?;
+    f.finish().map_err(locate)?;
+    Ok(DepositBalance {
+        client_id,
+        as_of,
+        balance,
+    })
+}
+
+/// A feed of deposit balances from the core deposit system: stores them and
+/// raises the deposit-fall warnings they reveal.
+async fn deposit_balances(
+    State(state): State<AppState>,
+    ActingUser(actor): ActingUser,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let mut f = body.fields;
+    let code = f.req_enum("currency", DEPOSIT_CURRENCIES)?;
+    let currency = credgrid_app::rating_config::parse_currency(&code)
+        .map_err(|_| ApiError::invalid("currency", "is not a known currency"))?;
+    let items = match f.opt_raw("balances")? {
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(ApiError::invalid("balances", "must be an array")),
+        None => return Err(ApiError::invalid("balances", "is required")),
+    };
+    if items.is_empty() || items.len() > DEPOSIT_BALANCES_MAX {
+        return Err(ApiError::invalid(
+            "balances",
+            format!("must hold 1 to {DEPOSIT_BALANCES_MAX} balances"),
+        ));
+    }
+    let balances = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| deposit_balance(i, item, currency))
+        .collect::<Result<Vec<_>, _>>()?;
+    f.finish()?;
+    let r = blocking(&state, move |i| app(i.record_deposit_balances(actor, balances))).await?;
+    Ok(ok(json!({
+        "balances": r.balances, "clients": r.clients, "warnings": r.warnings,
+    })))
+}
+
 async fn outbox(
     State(state): State<AppState>,
     ActingUser(actor): ActingUser,
@@ -712,6 +790,8 @@ pub(super) fn example(schema: &str) -> Option<Value> {
         "CollectionStrategy" => json!({"note": "refuses to pay"}),
         "CollectionHandover" => json!({"channel": "legal_court"}),
         "CollectionNews" => json!({"note": "sold his tractor"}),
+        "CollectionDepositBalances" => json!({"currency": "CNY", "balances": [
+            {"client_id": 1, "as_of": "2026-01-05", "balance": "12000.00"}]}),
         "CollectionDeliver" => json!({"limit": 50}),
         "CollectionVisitDone" => json!({"funds_finding": "as_declared", "notes": "seed bought"}),
         "CollectionSetting" => json!({"name": "conduct.contacts_per_day_max", "value": "3"}),
@@ -790,6 +870,25 @@ pub(super) fn openapi_schemas() -> Vec<(&'static str, Value)> {
             ),
         ),
         ("CollectionNews", closed(&["note"], json!({"note": text(2_000)}))),
+        (
+            "CollectionDepositBalances",
+            closed(
+                &["currency", "balances"],
+                json!({
+                    "currency": one_of(DEPOSIT_CURRENCIES),
+                    "balances": {
+                        "type": "array", "minItems": 1, "maxItems": DEPOSIT_BALANCES_MAX,
+                        "description": "Each client's total deposit balance on a date (a later feed for the same client and date corrects it).",
+                        "items": closed(&["client_id", "as_of", "balance"],
+                            json!({"client_id": id, "as_of": date, "balance": amount})),
+                    },
+                }),
+            ),
+        ),
+        (
+            "CollectionDepositFeed",
+            open(&["balances", "clients", "warnings"]),
+        ),
         (
             "CollectionDeliver",
             closed(

@@ -105,6 +105,7 @@ pub const OP_PERMISSIONS: &[(&str, &str)] = &[
     ("applyCollectionStrategy", "collection.manage"),
     ("handOverLoan", "collection.manage"),
     ("recordGridNews", "collection.work"),
+    ("recordDepositBalances", "collection.work"),
     ("listCollectionOutbox", "collection.work"),
     ("deliverCollectionOutbox", "collection.manage"),
     ("listCollectionVisits", "collection.work"),

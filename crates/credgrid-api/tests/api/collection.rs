@@ -162,3 +162,54 @@ async fn bad_collection_input_is_a_problem() {
         .await;
     assert_problem(&reply, "package_format");
 }
+
+/// R-SVC-5 over HTTP: a deposit feed whose current average fell 40% from
+/// the previous 30 days' average raises one deposit-fall warning, shown in
+/// the loan's collection file; a bad item is a 422 on `balances` naming it.
+#[tokio::test]
+async fn deposit_feed_raises_a_deposit_fall_warning() {
+    let (app, ids) = app_with_overdue_loans().await;
+    let loan = ids[0];
+    let case = app.get(&format!("/api/v1/collection/loans/{loan}")).await;
+    let client_id = case.ok("case")["client_id"].as_i64().unwrap();
+    let today = app.get("/api/v1/business-date").await.body["business_date"]
+        .as_str()
+        .unwrap()
+        .parse::<chrono::NaiveDate>()
+        .unwrap();
+    let on = |days_ago: u64| (today - chrono::Days::new(days_ago)).to_string();
+    let feed = json!({"currency": "CNY", "balances": [
+        {"client_id": client_id, "as_of": on(45), "balance": "20000.00"},
+        {"client_id": client_id, "as_of": on(5), "balance": "12000.00"},
+    ]});
+    let reply = app.post("/api/v1/collection/deposit-balances", &feed).await;
+    let body = reply.ok("deposit feed").clone();
+    app.conforms("CollectionDepositFeed", &body);
+    assert_eq!(
+        (&body["balances"], &body["clients"], &body["warnings"]),
+        (&json!(2), &json!(1), &json!(1))
+    );
+    let case = app.get(&format!("/api/v1/collection/loans/{loan}")).await;
+    let kinds: Vec<&str> = case.body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "deposit_fall").count(),
+        1,
+        "{kinds:?}"
+    );
+    let bad = json!({"currency": "CNY", "balances": [
+        {"client_id": client_id, "as_of": on(1), "balance": "1.00"},
+        {"client_id": client_id, "as_of": on(2), "balance": "-1.00"},
+    ]});
+    let reply = app.post("/api/v1/collection/deposit-balances", &bad).await;
+    let problem = reply.problem(422, "negative balance");
+    assert_eq!(problem["field"], "balances");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("[1].balance"),
+        "{problem}"
+    );
+}

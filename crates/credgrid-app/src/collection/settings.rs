@@ -13,6 +13,8 @@ use credgrid_core::i18n::Locale;
 
 /// The longest text setting, in characters.
 const TEXT_SETTING_CHARS_MAX: usize = 100;
+/// The longest deposit-comparison period, in days (a year).
+const DEPOSIT_PERIOD_DAYS_MAX: u32 = 366;
 
 /// Every collection setting, validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +30,9 @@ pub struct CollectionSettings {
     pub message_phone: String,
     pub visits: VisitPlan,
     pub warnings: WarningConfig,
+    /// The length of the two periods whose average deposit balances the
+    /// deposit-fall warning compares.
+    pub deposit_period_days: u32,
 }
 
 impl Default for CollectionSettings {
@@ -41,6 +46,7 @@ impl Default for CollectionSettings {
             message_phone: "96888".into(),
             visits: VisitPlan::default(),
             warnings: WarningConfig::default(),
+            deposit_period_days: 30,
         }
     }
 }
@@ -104,6 +110,7 @@ pub fn setting_names() -> Vec<String> {
             "message.phone",
             "visits.first_within_days",
             "warnings.visit_within_days",
+            "warnings.deposit_period_days",
         ]
         .map(String::from),
     );
@@ -177,6 +184,7 @@ impl CollectionSettings {
             "message.phone" => self.message_phone = text(name, value)?,
             "visits.first_within_days" => self.visits.first_visit_within_days = small(name, value)?,
             "warnings.visit_within_days" => self.warnings.visit_within_days = small(name, value)?,
+            "warnings.deposit_period_days" => self.deposit_period_days = small(name, value)?,
             _ => return Err(AppError::invalid("name", format!("unknown setting {name}"))),
         }
         Ok(())
@@ -188,6 +196,12 @@ impl CollectionSettings {
         self.strategy
             .validate()
             .map_err(|e| AppError::invalid("strategy", e))?;
+        if !(1..=DEPOSIT_PERIOD_DAYS_MAX).contains(&self.deposit_period_days) {
+            return Err(AppError::invalid(
+                "warnings.deposit_period_days",
+                format!("must be 1 to {DEPOSIT_PERIOD_DAYS_MAX}"),
+            ));
+        }
         Ok(())
     }
 
@@ -243,6 +257,10 @@ impl CollectionSettings {
             (
                 "warnings.visit_within_days",
                 self.warnings.visit_within_days.to_string(),
+            ),
+            (
+                "warnings.deposit_period_days",
+                self.deposit_period_days.to_string(),
             ),
         ];
         pairs.extend(rest.into_iter().map(|(n, v)| (n.to_string(), v)));

@@ -7,6 +7,7 @@
 //! whole scenario a function of its seed.
 
 pub(crate) mod collection;
+pub(crate) mod deposits;
 pub(crate) mod grid;
 pub(crate) mod identity;
 pub(crate) mod people;

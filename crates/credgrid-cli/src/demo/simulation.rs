@@ -240,6 +240,7 @@ impl<'a> Simulation<'a> {
                 self.scenario.end,
                 self.scenario.seed,
             )?;
+            super::deposits::on_day(self.institution, self.cast, today, self.scenario.end)?;
             self.institution
                 .run_eod(self.cast.branch_manager, None, &|_, _| {})?;
             let next = self.institution.business_date()?;
