@@ -509,7 +509,7 @@ fn line_view(r: &ReadTx<'_>, row: CreditLineRow, as_of: NaiveDate) -> Result<Lin
 }
 
 /// The grade of the client's effective rating, if any.
-fn effective_grade(r: &ReadTx<'_>, client_id: i64) -> Result<Option<(Grade, i64)>, AppError> {
+pub(crate) fn effective_grade(r: &ReadTx<'_>, client_id: i64) -> Result<Option<(Grade, i64)>, AppError> {
     let found = r
         .ratings_of_client(client_id)?
         .into_iter()

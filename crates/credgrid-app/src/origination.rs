@@ -343,6 +343,13 @@ pub fn start_workflow(
     if !tx.workflow_acts(loan_id)?.is_empty() {
         return Err(refused(Refusal::WorkflowClosed { status: "under way" }));
     }
+    // The client's grade in force (a published rating) places the
+    // application too, and opens the fast track to an excellent client.
+    let mut placement = placement;
+    if placement.client_grade.is_none() {
+        placement.client_grade = crate::credit_line::effective_grade(tx, loan.client_id)?
+            .map(|(grade, _)| grade.name().to_string());
+    }
     let placed = decide_tier(tx, &loan, &placement)?;
     let process = Process::default_for(placed.tier, placed.fast_track, &COMMITTEE_TIERS);
     let path = node_path(tx, loan.outlet_id)?;
