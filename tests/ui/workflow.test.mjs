@@ -131,4 +131,16 @@ describe('origination workflow', () => {
     assert.match(await page.locator('#journal').textContent(), /Repayment/);
     await shoot(page, 'wf-07-repaid');
   });
+
+  it("the client's page shows the loan's exposure and its collateral", async () => {
+    await login(page, 'demo.account_manager');
+    await page.goto(loanUrl);
+    await page.locator('a[href^="/clients/"]').first().click();
+    await page.waitForURL(/\/clients\/\d+$/);
+    assert.match(await page.getByTestId('exposure').textContent(), /7,500\.00/);
+    const collateral = page.locator('#client-collateral');
+    assert.match(await collateral.textContent(), /pledge of deposit certificates/);
+    assert.match(await collateral.textContent(), /8,000\.00/);
+    await shoot(page, 'wf-08-client');
+  });
 });

@@ -209,6 +209,49 @@ struct ClientPage {
     /// Principal outstanding over the client's loans, per currency.
     exposure: String,
     loans: Vec<ClientLoan>,
+    /// The client's household file in the grid, if one is kept.
+    household_id: Option<i64>,
+    lines: Vec<ClientLine>,
+    collateral: Vec<ClientCollateral>,
+}
+
+/// A credit line of the client, as the client page lists it.
+struct ClientLine {
+    id: i64,
+    state: String,
+    limit: String,
+    available: String,
+    valid_until: String,
+}
+
+/// Collateral or a guarantee recorded on one of the client's loans.
+struct ClientCollateral {
+    loan_id: i64,
+    kind: String,
+    value: String,
+    counted: String,
+}
+
+/// What the client page shows besides the client and their loans: the
+/// household file, the credit lines and the collateral. A part the user's
+/// roles may not read is left out rather than failing the page.
+struct Around {
+    household_id: Option<i64>,
+    lines: Vec<credgrid_app::credit_line::LineView>,
+    collateral: Vec<credgrid_app::collateral::CollateralView>,
+}
+
+fn around(i: &Institution, actor: Actor, client_id: i64, loans: &[LoanView]) -> Around {
+    let collateral = loans
+        .iter()
+        .filter(|l| !matches!(l.status.as_str(), "closed" | "rejected" | "withdrawn"))
+        .flat_map(|l| i.collateral(actor, l.id).unwrap_or_default())
+        .collect();
+    Around {
+        household_id: i.household_id_of_client(actor, client_id).ok().flatten(),
+        lines: i.credit_lines_of_client(actor, client_id).unwrap_or_default(),
+        collateral,
+    }
 }
 
 /// The principal the client owes over all their loans, per currency
@@ -268,10 +311,12 @@ pub(crate) async fn show(
         return failure(&ctx, "clients", &AppError::not_found("client", id));
     };
     let found = blocking(&state, move |i| {
-        Ok((i.business_date()?, i.client(actor, id)?, loans_of(i, actor, id)?))
+        let loans = loans_of(i, actor, id)?;
+        let around = around(i, actor, id, &loans);
+        Ok((i.business_date()?, i.client(actor, id)?, loans, around))
     })
     .await;
-    let (date, client, loans) = match found {
+    let (date, client, loans, around) = match found {
         Ok(found) => found,
         Err(error) => return failure(&ctx, "clients", &error),
     };
@@ -293,6 +338,28 @@ pub(crate) async fn show(
                 principal: tr.money(l.principal),
                 outstanding: tr.amount(l.balances.principal_outstanding),
                 days_past_due: l.balances.days_past_due,
+            })
+            .collect(),
+        household_id: around.household_id,
+        lines: around
+            .lines
+            .iter()
+            .map(|l| ClientLine {
+                id: l.id,
+                state: tr.t(&format!("line.state.{}", l.state)),
+                limit: tr.money(l.limit),
+                available: tr.money(l.available),
+                valid_until: tr.date(l.valid_until),
+            })
+            .collect(),
+        collateral: around
+            .collateral
+            .iter()
+            .map(|c| ClientCollateral {
+                loan_id: c.loan_id,
+                kind: tr.t(&format!("ui.workflow.kind.{}", c.kind)),
+                value: tr.money(c.value),
+                counted: tr.money(c.counted_value),
             })
             .collect(),
     };
