@@ -167,12 +167,16 @@ pub fn router(institution: Institution) -> Router {
         })
 }
 
-async fn unknown_route(method: Method, uri: axum::http::Uri) -> ApiError {
+async fn unknown_route(method: Method, uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    if crate::ui::wants_page(&headers, uri.path()) {
+        return crate::ui::page_not_found(&headers, uri.path());
+    }
     ApiError::new(
         StatusCode::NOT_FOUND,
         code::UNKNOWN_ROUTE,
         format!("{method} {}: no such route", uri.path()),
     )
+    .into_response()
 }
 
 /// 405 with the `Allow` header RFC 9110 §15.5.6 asks for.

@@ -283,6 +283,31 @@ pub(crate) fn failure(ctx: &Ctx, nav: &'static str, error: &AppError) -> Respons
     render(status, &page)
 }
 
+/// The page for an address the web application does not have, in the
+/// browser's language (the API's fallback answers with it when the request
+/// is not for `/api/` and a browser asks for HTML).
+pub(crate) fn page_not_found(headers: &HeaderMap, path: &str) -> Response {
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let locale = negotiate(cookie(headers, LANG_COOKIE).as_deref(), accept);
+    let ctx = Ctx {
+        tr: Tr { locale },
+        actor: None,
+        principal: None,
+        path: "/".into(),
+    };
+    failure(&ctx, "home", &AppError::not_found("page", path))
+}
+
+/// Whether a request that matched no route comes from a browser reading
+/// pages (not from an API client): outside `/api/` and asking for HTML.
+pub(crate) fn wants_page(headers: &HeaderMap, path: &str) -> bool {
+    let html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    html && !path.starts_with("/api/")
+}
+
 /// 303 to `location` (after a POST, so a reload does not repeat it).
 pub(crate) fn see_other(location: &str) -> Response {
     Redirect::to(location).into_response()

@@ -364,3 +364,29 @@ async fn the_portfolio_downloads_as_csv() {
 fn actor_clerk(institution: &Institution) -> Actor {
     institution.user_named("clerk").unwrap().unwrap().actor()
 }
+
+#[tokio::test]
+async fn an_unknown_page_is_a_page_not_a_json_problem() {
+    let dir = TempDir::new("unknown");
+    let institution = institution(&dir);
+    let app = crate::http::router(institution.clone()).merge(ui_router(institution));
+    let browser = Request::get("/no/such/page")
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .header(header::ACCEPT_LANGUAGE, "es")
+        .body(Body::empty())
+        .unwrap();
+    let page = send(&app, browser).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.html.contains("<html lang=\"es\">"), "{}", page.html);
+    assert!(page.html.contains(&t(Locale::Es, "ui.error.not-found", &[])));
+    let api = Request::get("/api/v1/no-such-route")
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .unwrap();
+    let problem = send(&app, api).await;
+    assert_eq!(problem.status, StatusCode::NOT_FOUND);
+    assert!(
+        problem.html.contains("unknown-route"),
+        "the API keeps its problem+json"
+    );
+}
