@@ -8,7 +8,8 @@
 //! the permission, or `AppError::Forbidden` naming `scope` for something
 //! outside the user's part of the tree. Users and node paths are cached per
 //! institution: nodes never move, and a user's roles change only through
-//! `auth.rs`, which calls [`forget_staff`].
+//! an approved configuration change (`config.rs`), which calls
+//! [`forget_staff`].
 
 use crate::error::AppError;
 use crate::institution::{CURRENT, Inner};
@@ -151,7 +152,6 @@ pub fn node_path(r: &ReadTx<'_>, node_id: i64) -> Result<Arc<Vec<i64>>, AppError
 }
 
 /// Drops a user from the cache (after their roles or node changed).
-#[allow(dead_code)] // for the approved role changes of the maker-checker (issue 4)
 pub(crate) fn forget_staff(user_id: i64) {
     with_cache(|c| {
         if let Some(mut map) = c.and_then(|c| c.staff.write().ok()) {
