@@ -1,6 +1,7 @@
 //! Reports as documents: trial balance, portfolio and the journal in JSON,
 //! CSV, a readable table, hledger/ledger and beancount text.
 
+use chrono::NaiveDate;
 use credgrid_app::{AccountView, JournalEntryView, PortfolioReport, TrialBalance};
 use credgrid_core::i18n::{Locale, t};
 use serde_json::{Value, json};
@@ -269,20 +270,19 @@ const JOURNAL_COLUMNS: [&str; 10] = [
 ];
 
 /// What comes before the first entry: beancount's options and `open`
-/// directives (dated at the first entry), the CSV header.
+/// directives (dated `opened_on`: the journal's earliest business date), the
+/// CSV header.
 pub fn journal_header(
     format: JournalFormat,
     accounts: &[AccountView],
-    first: Option<&JournalEntryView>,
+    opened_on: Option<NaiveDate>,
 ) -> String {
     match format {
         JournalFormat::Ledger => "; credgrid journal export (hledger / ledger-cli)\n\n".to_string(),
         JournalFormat::Csv => csv_line(&JOURNAL_COLUMNS.map(String::from)),
         JournalFormat::Beancount => {
             let mut out = String::from("; credgrid journal export (beancount)\n");
-            let date = first
-                .map(|e| e.business_date.to_string())
-                .unwrap_or_else(|| "1970-01-01".into());
+            let date = opened_on.map_or_else(|| "1970-01-01".into(), |d| d.to_string());
             for a in accounts {
                 let _ = writeln!(out, "{date} open {}", account_name(&a.kind, &a.code));
             }

@@ -160,6 +160,20 @@ impl Institution {
         })
     }
 
+    /// The earliest business date in the journal (`None`: no entry yet) —
+    /// entries are numbered as written, and one may be dated before an
+    /// earlier-numbered one (a generated book, a back-dated booking).
+    pub fn first_journal_date(&self, actor: Actor) -> Result<Option<NaiveDate>, AppError> {
+        self.read(|r| {
+            if report_node(r, actor, Permission::LedgerRead, None)?.is_some() {
+                return Err(AppError::Forbidden {
+                    permission: "scope".into(),
+                });
+            }
+            Ok(r.first_journal_date()?)
+        })
+    }
+
     /// The journal entries of one loan.
     pub fn loan_journal(&self, actor: Actor, loan_id: i64) -> Result<Vec<JournalEntryView>, AppError> {
         self.read(|r| {

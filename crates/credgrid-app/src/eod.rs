@@ -24,7 +24,8 @@ use credgrid_core::ledger::{Funds, JournalEntry, JournalLine, PostingEvent};
 use credgrid_core::servicing::{AccrualPosting, LoanSummary, Step};
 use credgrid_core::{Currency, Money};
 use credgrid_store::{
-    DailyDetail, DailyLoanRow, DailyTotalsRow, DailyUpdate, DailyWriter, NewJournalEntry, ReadTx, WriteTx,
+    DailyDetail, DailyLoanRow, DailyTotalsRow, DailyUpdate, DailyWriter, HistoryRow, NewJournalEntry, ReadTx,
+    WriteTx,
 };
 use std::collections::HashMap;
 
@@ -126,9 +127,16 @@ impl Institution {
             progress(done.min(total), total);
             ahead = read_ahead.filter(|chunk| chunk.after == cursor);
         }
-        // Collections (issue 7): promises judged, worklists rebuilt for the date (idempotent).
-        self.close_collection_day(actor, date)?;
-        let day = self.write(move |tx, _| finish_day(tx, date, actor))?;
+        // Collections (issue 7): promises judged, worklists rebuilt for the
+        // date (idempotent); meanwhile the day's flows for the portfolio
+        // history are read on the other core.
+        let flows = std::thread::scope(|scope| {
+            let reader = scope.spawn(|| self.read(|r| Ok(r.portfolio_flows(date)?)));
+            let closed = self.close_collection_day(actor, date);
+            let flows = reader.join().ok().and_then(Result::ok);
+            closed.map(|_| flows)
+        })?;
+        let day = self.write(move |tx, _| finish_day(tx, date, actor, flows))?;
         progress(total, total);
         summary.loans_processed += day.loans;
         summary.loans_overdue += day.overdue;
@@ -296,7 +304,9 @@ fn finish_chunk(
     done: u64,
     last: i64,
 ) -> Result<(), AppError> {
-    tx.add_eod_totals(date, &totals.into_rows())?;
+    let (posting, portfolio) = totals.into_rows();
+    tx.add_eod_totals(date, &posting)?;
+    tx.add_eod_portfolio(date, &portfolio)?;
     tx.advance_eod_run(date, i64::try_from(done).unwrap_or(i64::MAX), last)?;
     Ok(())
 }
@@ -305,21 +315,27 @@ fn finish_chunk(
 struct LoanDay {
     outlet_id: i64,
     product_id: i64,
+    account_manager_id: i64,
     currency: Currency,
     update: DailyUpdate,
     detail: DailyDetail,
 }
 
-/// A chunk's sums per outlet, product and currency, added to the day's
-/// running totals in the chunk's write.
+/// A chunk's sums, added to the day's running totals in the chunk's write:
+/// the day's amounts per outlet, product and currency (for the GL posting)
+/// and the loans as they close the day per outlet, account manager and
+/// currency (for the portfolio history).
 #[derive(Default)]
-struct ChunkTotals(HashMap<(i64, i64, Currency), DailyTotalsRow>);
+struct ChunkTotals {
+    posting: HashMap<(i64, i64, Currency), DailyTotalsRow>,
+    portfolio: HashMap<(i64, i64, Currency), HistoryRow>,
+}
 
 impl ChunkTotals {
     fn add(&mut self, day: &LoanDay) -> Result<(), AppError> {
         let detail = &day.detail;
         let row = self
-            .0
+            .posting
             .entry((day.outlet_id, day.product_id, day.currency))
             .or_insert_with(|| DailyTotalsRow::zero(day.outlet_id, day.product_id, day.currency.code()));
         row.add(
@@ -328,15 +344,40 @@ impl ChunkTotals {
             detail.penalty_minor,
             detail.provision_change_minor,
         )?;
+        let update = &day.update;
+        self.portfolio
+            .entry((day.outlet_id, day.account_manager_id, day.currency))
+            .or_insert_with(|| HistoryRow {
+                outlet_id: day.outlet_id,
+                account_manager_id: day.account_manager_id,
+                currency: day.currency.code().to_string(),
+                ..HistoryRow::default()
+            })
+            .add_loan([
+                update.principal_outstanding_minor,
+                update.principal_overdue_minor,
+                i64::from(update.days_past_due),
+                i64::from(update.class),
+                update.provision_minor,
+            ])?;
         Ok(())
     }
 
-    fn into_rows(self) -> Vec<DailyTotalsRow> {
-        let mut rows: Vec<DailyTotalsRow> = self.0.into_values().collect();
-        rows.sort_by(|a, b| {
+    /// The posting sums and the portfolio sums, each in key order.
+    fn into_rows(self) -> (Vec<DailyTotalsRow>, Vec<HistoryRow>) {
+        let mut posting: Vec<DailyTotalsRow> = self.posting.into_values().collect();
+        posting.sort_by(|a, b| {
             (a.outlet_id, a.product_id, &a.currency).cmp(&(b.outlet_id, b.product_id, &b.currency))
         });
-        rows
+        let mut portfolio: Vec<HistoryRow> = self.portfolio.into_values().collect();
+        portfolio.sort_by(|a, b| {
+            (a.outlet_id, a.account_manager_id, &a.currency).cmp(&(
+                b.outlet_id,
+                b.account_manager_id,
+                &b.currency,
+            ))
+        });
+        (posting, portfolio)
     }
 }
 
@@ -415,6 +456,7 @@ fn compute_loan_day(
     Ok(Some(LoanDay {
         outlet_id: loan.outlet_id,
         product_id: loan.product_id,
+        account_manager_id: loan.account_manager_id,
         currency: summary.currency,
         update,
         detail,
@@ -459,7 +501,12 @@ struct DayTotals {
 
 /// Posts the day's GL entries from the detail rows, marks the day done and
 /// opens the next business date — one durable write.
-fn finish_day(tx: &mut WriteTx<'_>, date: NaiveDate, actor: Actor) -> Result<DayTotals, AppError> {
+fn finish_day(
+    tx: &mut WriteTx<'_>,
+    date: NaiveDate,
+    actor: Actor,
+    flows: Option<Vec<HistoryRow>>,
+) -> Result<DayTotals, AppError> {
     let mut day = DayTotals::default();
     let mut products: HashMap<i64, ProductRules> = HashMap::new();
     for totals in day_totals(tx, date)? {
@@ -493,7 +540,7 @@ fn finish_day(tx: &mut WriteTx<'_>, date: NaiveDate, actor: Actor) -> Result<Day
         "loans={} overdue={} interest_minor={} penalty_minor={} provision_charged_minor={} provision_released_minor={}",
         day.loans, day.overdue, day.interest, day.penalty, day.charged, day.released
     );
-    crate::history::record_day(tx, date)?;
+    crate::history::record_day(tx, date, flows.as_deref())?;
     crate::coverage::snapshot_coverage(tx)?;
     tx.finish_eod_run(date, &text)?;
     crate::audit::record(
@@ -668,6 +715,107 @@ mod tests {
             .unwrap();
         assert_eq!(detail.first().map(|d| d.loan_id), Some(unseen));
         assert_every_loan_closed_once(institution, date, 40);
+    }
+
+    /// The root of the organisation tree (every outlet is below it).
+    fn root(r: &ReadTx<'_>) -> Result<i64, AppError> {
+        Ok(r.org_nodes()?
+            .into_iter()
+            .find(|n| n.parent_id.is_none())
+            .map(|n| n.id)
+            .unwrap())
+    }
+
+    /// Processes every chunk of the current date (its run started) in writes.
+    fn process_all_chunks(institution: &Institution) -> NaiveDate {
+        let date = institution.business_date().unwrap();
+        institution
+            .write(move |tx, _| Ok(tx.start_eod_run(date)?))
+            .unwrap();
+        let mut cursor = 0;
+        loop {
+            let (next, _) = institution
+                .write(move |tx, inner| process_chunk(tx, inner, date, cursor, 0, 1_000))
+                .unwrap();
+            match next {
+                Some(next) => cursor = next,
+                None => return date,
+            }
+        }
+    }
+
+    /// The portfolio history the chunks summed as they closed the loans is
+    /// the one a read of the book gives, row for row, flows included.
+    #[test]
+    fn the_history_summed_by_the_chunks_is_the_book_reread() {
+        let scratch = scratch("history-run", 2_500);
+        let institution = scratch.institution.as_ref().unwrap();
+        let date = process_all_chunks(institution);
+        let flows = institution.read(move |r| Ok(r.portfolio_flows(date)?)).unwrap();
+        assert!(flows.iter().any(|f| f.disbursed_minor > 0), "the date has flows");
+        let (from_run, reread) = institution
+            .write(move |tx, _| {
+                assert!(tx.record_portfolio_day_from_run(date, &flows)?, "nothing moved");
+                let from_run = tx.portfolio_day(root(tx)?, date)?;
+                tx.record_portfolio_day(date)?;
+                Ok((from_run, tx.portfolio_day(root(tx)?, date)?))
+            })
+            .unwrap();
+        assert!(from_run.iter().map(|r| r.loans_active).sum::<i64>() == 2_500);
+        assert!(
+            from_run
+                .iter()
+                .any(|r| r.par90_minor > 0 && r.loans_by_class[4] + r.loans_by_class[3] > 0)
+        );
+        assert_eq!(from_run, reread);
+    }
+
+    /// A loan posted to during the run (its chunk already closed) makes the
+    /// running sums stale: the close refuses them and rereads the book,
+    /// which shows the posting.
+    #[test]
+    fn a_posting_during_the_run_makes_the_close_reread_the_book() {
+        let scratch = scratch("history-moved", 300);
+        let institution = scratch.institution.as_ref().unwrap();
+        let date = process_all_chunks(institution);
+        let flows = institution.read(move |r| Ok(r.portfolio_flows(date)?)).unwrap();
+        let (used, history, outstanding) = institution
+            .write(move |tx, _| {
+                let mut loan = tx.loan(1)?;
+                loan.principal_outstanding_minor -= 100;
+                tx.update_loan(&loan)?;
+                tx.insert_loan_transaction(&credgrid_store::LoanTransactionRow {
+                    id: 0,
+                    loan_id: 1,
+                    kind: "repayment".into(),
+                    business_date: date,
+                    value_date: date,
+                    amount_minor: 100,
+                    principal_minor: 100,
+                    interest_minor: 0,
+                    penalty_minor: 0,
+                    fee_minor: 0,
+                    reversed_by_id: None,
+                    reverses_id: None,
+                    user_id: ADMIN_USER_ID,
+                    journal_entry_id: None,
+                    created_at: String::new(),
+                })?;
+                let used = tx.record_portfolio_day_from_run(date, &flows)?;
+                crate::history::record_day(tx, date, Some(&flows))?;
+                let outstanding: i64 = tx
+                    .daily_loans(0, 1_000)?
+                    .iter()
+                    .map(|l| tx.loan(l.id).map(|l| l.principal_outstanding_minor))
+                    .sum::<Result<i64, _>>()?;
+                Ok((used, tx.portfolio_day(root(tx)?, date)?, outstanding))
+            })
+            .unwrap();
+        assert!(!used, "the sums no longer stand for the book");
+        let summed: i64 = history.iter().map(|r| r.principal_outstanding_minor).sum();
+        assert_eq!(summed, outstanding);
+        let collected: i64 = history.iter().map(|r| r.collected_minor).sum();
+        assert_eq!(collected, 100);
     }
 
     /// A day is cut into at least `EOD_CHUNKS_PER_DAY` durable writes when

@@ -19,7 +19,7 @@ use credgrid_core::ledger::{Funds, JournalEntry, JournalLine, PostingEvent};
 use credgrid_core::schedule;
 use credgrid_core::servicing::LoanPosition;
 use credgrid_core::{Currency, Money};
-use credgrid_store::{LoanRow, LoanTransactionRow, NewClientRow, NewJournalEntry, WriteTx};
+use credgrid_store::{EscalationRow, LoanRow, LoanTransactionRow, NewClientRow, NewJournalEntry, WriteTx};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -85,6 +85,9 @@ struct Setup {
     date: NaiveDate,
     actor: Actor,
     seed: u64,
+    /// Days past due from which a loan is due for legal action, and the channel.
+    legal_after_days_past_due: u32,
+    legal_channel: String,
 }
 
 impl Institution {
@@ -178,14 +181,23 @@ fn prepare(tx: &mut WriteTx<'_>, actor: Actor, spec: &PortfolioSpec) -> Result<S
         };
         products.push(ProductRules::from_row(&row)?);
     }
+    let collection = crate::collection::CollectionSettings::from_pairs(&tx.collection_settings()?)?;
     Ok(Setup {
         outlets,
         products,
         date,
         actor,
         seed: spec.seed,
+        legal_after_days_past_due: collection.strategy.legal_after_days_past_due,
+        legal_channel: collection.strategy.legal_channel.code().into(),
     })
 }
+
+/// The youngest overdue generated loan's age in days (current loans are
+/// younger than their first due date).
+const OVERDUE_AGE_DAYS_MIN: u64 = 60;
+/// Overdue generated loans are `OVERDUE_AGE_DAYS_MIN` up to this many days more.
+const OVERDUE_AGE_DAYS_SPREAD: u64 = 400;
 
 /// Accrued amounts per (outlet, product) of one chunk, posted together.
 #[derive(Default)]
@@ -231,8 +243,13 @@ fn fund(tx: &mut WriteTx<'_>, setup: &Setup, principal_minor: i64) -> Result<(),
         JournalLine::credit(codes::CAPITAL, amount),
     ];
     let entry = JournalEntry::new(lines).map_err(|e| AppError::Internal(e.to_string()))?;
+    // Paid in before the oldest generated loan was disbursed.
+    let paid_in = setup
+        .date
+        .checked_sub_days(Days::new(OVERDUE_AGE_DAYS_MIN + OVERDUE_AGE_DAYS_SPREAD))
+        .unwrap_or(setup.date);
     let meta = NewJournalEntry {
-        business_date: setup.date,
+        business_date: paid_in,
         event: "capital".into(),
         loan_id: None,
         outlet_id: setup.outlets[0],
@@ -298,7 +315,7 @@ fn write_loan(
     let rules = &setup.products[product_index];
     let overdue = rng.below(20) == 0;
     let age_days = if overdue {
-        60 + rng.below(400)
+        OVERDUE_AGE_DAYS_MIN + rng.below(OVERDUE_AGE_DAYS_SPREAD)
     } else {
         rng.below(28)
     };
@@ -342,13 +359,16 @@ fn write_loan(
     store_position(&mut row, &position);
     let loan_id = tx.insert_loan(&row)?;
     row.id = loan_id;
+    escalate_as_if_running(tx, setup, loan_id, row.days_past_due)?;
     let amount = Money::from_minor(principal, rules.currency);
     let entry = rules
         .gl
         .post(PostingEvent::Disbursement, amount, Funds::Cash)
         .map_err(|e| AppError::Internal(e.to_string()))?;
+    // Dated when the money moved, as in a book that has been running: the
+    // business date's own flows are the day's, not the whole book's.
     let meta = NewJournalEntry {
-        business_date: setup.date,
+        business_date: disbursed_on,
         event: PostingEvent::Disbursement.code().into(),
         loan_id: Some(loan_id),
         outlet_id: outlet,
@@ -361,7 +381,7 @@ fn write_loan(
         id: 0,
         loan_id,
         kind: "disbursement".into(),
-        business_date: setup.date,
+        business_date: disbursed_on,
         value_date: disbursed_on,
         amount_minor: principal,
         principal_minor: principal,
@@ -381,6 +401,37 @@ fn write_loan(
         principal,
         (accrual.interest.minor(), penalty),
     ))
+}
+
+/// A generated book is as if it had been running: a loan already past the
+/// legal threshold carries the `legal_due` escalation the end of day made on
+/// the day it crossed it (the first end of day after generation then only
+/// escalates the loans crossing that day, as any other day).
+fn escalate_as_if_running(
+    tx: &mut WriteTx<'_>,
+    setup: &Setup,
+    loan_id: i64,
+    days_past_due: u32,
+) -> Result<(), AppError> {
+    let threshold = setup.legal_after_days_past_due;
+    if days_past_due < threshold {
+        return Ok(());
+    }
+    let crossed_on = setup
+        .date
+        .checked_sub_days(Days::new(u64::from(days_past_due - threshold)))
+        .unwrap_or(setup.date);
+    tx.insert_escalation(&EscalationRow {
+        id: 0,
+        loan_id,
+        kind: "legal_due".into(),
+        channel: setup.legal_channel.clone(),
+        business_date: crossed_on,
+        days_past_due: threshold,
+        decided_by: setup.actor.user_id,
+        note: format!("{threshold} days past due (threshold {threshold})"),
+    })?;
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

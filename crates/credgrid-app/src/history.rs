@@ -385,9 +385,24 @@ pub fn sum_by_currency<'a>(all: impl Iterator<Item = &'a PortfolioFigures>) -> V
 }
 
 /// Records the portfolio at the close of `date` (called by the end of day
-/// in the write that closes the date, once every loan is processed).
-pub(crate) fn record_day(tx: &mut WriteTx<'_>, date: NaiveDate) -> Result<(), AppError> {
-    tx.record_portfolio_day(date)?;
+/// in the write that closes the date, once every loan is processed): from
+/// the sums the day's chunks added as they closed the loans, or — when the
+/// book moved during the run, or the run was begun by a build without them —
+/// from a read of the loan book.
+///
+/// `flows`: the day's flows read after the run started, if they could be.
+pub(crate) fn record_day(
+    tx: &mut WriteTx<'_>,
+    date: NaiveDate,
+    flows: Option<&[HistoryRow]>,
+) -> Result<(), AppError> {
+    let recorded = match flows {
+        Some(flows) => tx.record_portfolio_day_from_run(date, flows)?,
+        None => false,
+    };
+    if !recorded {
+        tx.record_portfolio_day(date)?;
+    }
     Ok(())
 }
 

@@ -1020,7 +1020,9 @@ pub(crate) fn disburse_row(tx: &mut WriteTx<'_>, mut row: LoanRow, actor: Actor)
     row.provision_minor = 0;
     store_position(&mut row, &position);
     transition(tx, &mut row, "disbursed", actor, date, None)?;
-    save(tx, &row)
+    save(tx, &row)?;
+    crate::collection::schedule_loan_visits(tx, &row, &rules.code, rules.currency, date)?;
+    Ok(())
 }
 
 /// After a money movement: closes a loan that owes nothing, reopens one

@@ -67,6 +67,13 @@ fn user(inst: &Institution, node_id: i64, username: &'static str, role: &str) ->
 /// loans of which about one in twenty is overdue; the outlet's collector
 /// takes overdue loans from the first day past due.
 fn world(name: &str) -> World {
+    world_with(name, &[])
+}
+
+/// A world whose collection `settings` are set before its portfolio is
+/// generated (a generated loan past the legal threshold carries its
+/// escalation as if the book had been running).
+fn world_with(name: &str, settings: &[(&str, &str)]) -> World {
     let dir = temp_dir(name);
     let inst = Institution::open(&dir.join("test.db"), date("2026-01-05")).unwrap();
     let branch = inst
@@ -82,6 +89,9 @@ fn world(name: &str) -> World {
     users.insert("collector", user(&inst, outlet, "collector", "collector"));
     users.insert("bm", user(&inst, branch, "bm", "branch_manager"));
     users.insert("teller", user(&inst, ROOT, "teller", "teller"));
+    for (setting, value) in settings {
+        inst.set_collection_setting(users["bm"], setting, value).unwrap();
+    }
     let spec = PortfolioSpec {
         loans: 300,
         seed: 7,
@@ -379,11 +389,7 @@ fn promises_are_judged_at_end_of_day() {
 /// configured days past due, not the day before, and only once.
 #[test]
 fn escalation_to_legal_comes_on_the_configured_day() {
-    let w = world("legal");
-    let bm = w.actor("bm");
-    w.inst
-        .set_collection_setting(bm, "strategy.legal_after_days_past_due", "3000")
-        .unwrap();
+    let w = world_with("legal", &[("strategy.legal_after_days_past_due", "3000")]);
     w.close_days(1);
     let list = w.worklist("collector");
     let top = list.iter().map(|i| i.days_past_due).max().unwrap();

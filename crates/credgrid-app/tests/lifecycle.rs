@@ -519,3 +519,31 @@ fn an_end_of_day_over_uneven_chunks_closes_every_loan_once() {
     assert_eq!(second.loans_processed, 2_500);
     assert_books(&w.inst);
 }
+
+/// The post-loan visit plan is made when the money leaves: right after its
+/// disbursement a loan has its visit after disbursement (with the check on
+/// the use of funds) and its periodic visits up to maturity, assigned to its
+/// account manager; the end of day adds none.
+#[test]
+fn a_disbursed_loan_has_its_visit_plan_at_once() {
+    let w = world("visit-plan");
+    let loan = disbursed_loan(&w, 20_000);
+    let disbursed_on = loan.disbursed_on.unwrap();
+    let plan = w.inst.collection_case(BRANCH_MANAGER, loan.id).unwrap().visits;
+    let first: Vec<_> = plan.iter().filter(|v| v.reason == "after_disbursement").collect();
+    assert_eq!(first.len(), 1, "{plan:?}");
+    assert!(first[0].use_of_funds_check);
+    assert!(first[0].due_on > disbursed_on);
+    assert!(first[0].due_on <= disbursed_on + chrono::Days::new(30));
+    assert!(plan.iter().all(|v| v.assignee_id == loan.account_manager_id));
+    assert!(plan.iter().all(|v| v.status == "scheduled"));
+    let periodic: Vec<_> = plan.iter().filter(|v| v.reason == "periodic").collect();
+    if let (Some(last), Some(maturity)) = (periodic.last(), loan.maturity_on) {
+        assert!(last.due_on <= maturity);
+    }
+    w.inst
+        .run_eod(BRANCH_MANAGER, Some(disbursed_on), &|_, _| {})
+        .unwrap();
+    let after = w.inst.collection_case(BRANCH_MANAGER, loan.id).unwrap().visits;
+    assert_eq!(after, plan, "the end of day plans no visit twice");
+}

@@ -187,18 +187,6 @@ pub struct DebtorRow {
     pub updated_on: NaiveDate,
 }
 
-/// A loan disbursed on a given date, for the post-loan visit plan.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DisbursedLoanRow {
-    pub loan_id: i64,
-    pub product_id: i64,
-    pub product_code: String,
-    pub principal_minor: i64,
-    pub disbursed_on: NaiveDate,
-    pub maturity_on: Option<NaiveDate>,
-    pub account_manager_id: i64,
-}
-
 /// A recovery: a repayment on a loan with the last collection action before it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecoveryRow {
@@ -774,33 +762,6 @@ impl ReadTx<'_> {
             )
             .refine()?;
         let rows = stmt.query_map([kind], |r| r.get(0)).refine()?;
-        rows.collect::<Result<_, _>>().refine()
-    }
-
-    /// Loans disbursed on `date`, by id, through the partial index `loan_disbursed_on`.
-    pub fn loans_disbursed_on(&self, date: NaiveDate) -> Result<Vec<DisbursedLoanRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT l.id, l.product_id, p.code, l.principal_minor, l.disbursed_on, l.maturity_on,
-                        l.account_manager_id
-                 FROM loan l INDEXED BY loan_disbursed_on JOIN product p ON p.id = l.product_id
-                 WHERE l.status = 'disbursed' AND l.disbursed_on = ?1 ORDER BY l.id",
-            )
-            .refine()?;
-        let rows = stmt
-            .query_map([date], |r| {
-                Ok(DisbursedLoanRow {
-                    loan_id: r.get(0)?,
-                    product_id: r.get(1)?,
-                    product_code: r.get(2)?,
-                    principal_minor: r.get(3)?,
-                    disbursed_on: r.get(4)?,
-                    maturity_on: r.get(5)?,
-                    account_manager_id: r.get(6)?,
-                })
-            })
-            .refine()?;
         rows.collect::<Result<_, _>>().refine()
     }
 

@@ -19,6 +19,7 @@ pub struct DailyLoanRow {
     pub id: i64,
     pub outlet_id: i64,
     pub product_id: i64,
+    pub account_manager_id: i64,
     pub class: u8,
     pub provision_minor: i64,
     /// The row's version when read: the update back must find it unchanged.
@@ -210,6 +211,7 @@ fn daily_loan(r: &rusqlite::Row<'_>) -> rusqlite::Result<DailyLoanRow> {
         provision_minor: r.get(4)?,
         version: r.get(5)?,
         summary: r.get::<_, Option<Vec<u8>>>(6)?.unwrap_or_default(),
+        account_manager_id: r.get(7)?,
     })
 }
 
@@ -223,7 +225,7 @@ impl ReadTx<'_> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, outlet_id, product_id, class, provision_minor, version, summary FROM loan NOT INDEXED
+                "SELECT id, outlet_id, product_id, class, provision_minor, version, summary, account_manager_id FROM loan NOT INDEXED
                  WHERE id > ?1 AND status = 'disbursed' ORDER BY id LIMIT ?2",
             )
             .refine()?;
@@ -236,7 +238,7 @@ impl ReadTx<'_> {
     pub fn daily_loan(&self, id: i64) -> Result<Option<DailyLoanRow>, StoreError> {
         self.conn
             .prepare_cached(
-                "SELECT id, outlet_id, product_id, class, provision_minor, version, summary FROM loan
+                "SELECT id, outlet_id, product_id, class, provision_minor, version, summary, account_manager_id FROM loan
                  WHERE id = ?1 AND status = 'disbursed'",
             )
             .refine()?

@@ -168,11 +168,17 @@ impl WriteTx<'_> {
     }
 
     /// The run of `business_date`, started now if there is none yet (a
-    /// restarted run finds its cursor where the killed one left it).
+    /// restarted run finds its cursor where the killed one left it). A new
+    /// run records the active loans and the last loan transaction and audit
+    /// record, which tell the close whether anything moved during the run.
     pub fn start_eod_run(&mut self, business_date: NaiveDate) -> Result<EodRunRow, StoreError> {
         self.conn()
             .prepare_cached(
-                "INSERT INTO eod_run (business_date, status, started_at) VALUES (?1, 'running', ?2)
+                "INSERT INTO eod_run (business_date, status, started_at, loans_at_start, transaction_mark,
+                   audit_mark)
+                 VALUES (?1, 'running', ?2, (SELECT COUNT(*) FROM loan WHERE status = 'disbursed'),
+                   (SELECT COALESCE(MAX(id), 0) FROM loan_transaction),
+                   (SELECT COALESCE(MAX(id), 0) FROM audit_log))
                  ON CONFLICT (business_date) DO NOTHING",
             )
             .refine()?

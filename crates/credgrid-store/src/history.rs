@@ -7,7 +7,7 @@
 use crate::error::{Refine, StoreError};
 use crate::store::{ReadTx, WriteTx};
 use chrono::NaiveDate;
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 use std::collections::BTreeMap;
 
 /// The portfolio of one outlet, account manager and currency at the close of
@@ -122,7 +122,7 @@ impl HistoryRow {
     /// Adds one active loan: outstanding, overdue, days past due, class
     /// (1..=5; 0 counts as pass, as the portfolio report counts it) and
     /// provision. An overflowing sum is refused, as SQLite's `SUM` refuses it.
-    fn add_loan(&mut self, loan: [i64; 5]) -> Result<(), StoreError> {
+    pub fn add_loan(&mut self, loan: [i64; 5]) -> Result<(), StoreError> {
         let [outstanding, overdue, days_past_due, class, provision] = loan;
         let overflow = || StoreError::InvalidData {
             table: "portfolio_history",
@@ -148,9 +148,172 @@ impl HistoryRow {
         add(&mut self.loans_by_class[c], 1)?;
         add(&mut self.provision_minor, provision)
     }
+
+    /// Adds another row's loan measures (not the flows), checked as
+    /// [`HistoryRow::add_loan`] checks.
+    fn merge_loans(&mut self, other: &HistoryRow) -> Result<(), StoreError> {
+        let outlet = self.outlet_id;
+        let add = |a: &mut i64, b: i64| -> Result<(), StoreError> {
+            *a = a.checked_add(b).ok_or_else(|| StoreError::InvalidData {
+                table: "eod_portfolio_total",
+                column: "principal_outstanding_minor",
+                reason: format!("the running sum for outlet {outlet} overflows"),
+            })?;
+            Ok(())
+        };
+        add(&mut self.loans_active, other.loans_active)?;
+        add(
+            &mut self.principal_outstanding_minor,
+            other.principal_outstanding_minor,
+        )?;
+        add(&mut self.principal_overdue_minor, other.principal_overdue_minor)?;
+        add(&mut self.par30_minor, other.par30_minor)?;
+        add(&mut self.par90_minor, other.par90_minor)?;
+        add(&mut self.loans_par30, other.loans_par30)?;
+        for c in 0..5 {
+            add(&mut self.by_class_minor[c], other.by_class_minor[c])?;
+            add(&mut self.loans_by_class[c], other.loans_by_class[c])?;
+        }
+        add(&mut self.provision_minor, other.provision_minor)
+    }
 }
 
+/// The loan measures of `eod_portfolio_total`, in column order after the key.
+const LOAN_MEASURES: &str = "loans_active, principal_outstanding_minor, principal_overdue_minor, par30_minor,
+    par90_minor, loans_par30, class1_minor, class2_minor, class3_minor, class4_minor, class5_minor,
+    class1_loans, class2_loans, class3_loans, class4_loans, class5_loans, provision_minor";
+
 impl WriteTx<'_> {
+    /// Adds a chunk's loans, summed per outlet, account manager and currency
+    /// (`rows`; their flows are ignored), to the running portfolio sums of
+    /// `date` — in the chunk's write, beside its restart cursor.
+    pub fn add_eod_portfolio(&mut self, date: NaiveDate, rows: &[HistoryRow]) -> Result<(), StoreError> {
+        let read = format!(
+            "SELECT business_date, outlet_id, account_manager_id, currency, {LOAN_MEASURES}, 0, 0
+             FROM eod_portfolio_total
+             WHERE business_date = ?1 AND outlet_id = ?2 AND account_manager_id = ?3 AND currency = ?4"
+        );
+        let write = format!(
+            "INSERT OR REPLACE INTO eod_portfolio_total
+               (business_date, outlet_id, account_manager_id, currency, {LOAN_MEASURES})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                     ?20, ?21)"
+        );
+        for add in rows {
+            let key = params![date, add.outlet_id, add.account_manager_id, add.currency];
+            let found = self
+                .conn()
+                .prepare_cached(&read)
+                .refine()?
+                .query_row(key, history)
+                .optional()
+                .refine()?;
+            let mut total = found.unwrap_or_else(|| HistoryRow {
+                business_date: date,
+                outlet_id: add.outlet_id,
+                account_manager_id: add.account_manager_id,
+                currency: add.currency.clone(),
+                ..HistoryRow::default()
+            });
+            total.merge_loans(add)?;
+            let (c, n) = (&total.by_class_minor, &total.loans_by_class);
+            self.conn()
+                .prepare_cached(&write)
+                .refine()?
+                .execute(params![
+                    date,
+                    total.outlet_id,
+                    total.account_manager_id,
+                    total.currency,
+                    total.loans_active,
+                    total.principal_outstanding_minor,
+                    total.principal_overdue_minor,
+                    total.par30_minor,
+                    total.par90_minor,
+                    total.loans_par30,
+                    c[0],
+                    c[1],
+                    c[2],
+                    c[3],
+                    c[4],
+                    n[0],
+                    n[1],
+                    n[2],
+                    n[3],
+                    n[4],
+                    total.provision_minor
+                ])
+                .refine()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the portfolio history of `date` from the running sums its end
+    /// of day's chunks added, when they stand for the book as it is now:
+    /// the run recorded its start, nothing was posted to a loan nor audited
+    /// since, and the sums count every loan that was active then. Returns
+    /// `false` (and writes nothing) otherwise; the caller then rereads the
+    /// book with [`WriteTx::record_portfolio_day`].
+    ///
+    /// `flows` are the day's flows as [`ReadTx::portfolio_flows`] read them
+    /// on another connection after the run started: when nothing was posted
+    /// since, they are the flows now.
+    pub fn record_portfolio_day_from_run(
+        &mut self,
+        date: NaiveDate,
+        flows: &[HistoryRow],
+    ) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        let current: bool = conn
+            .prepare_cached(
+                "SELECT r.loans_at_start IS NOT NULL
+                   AND r.transaction_mark = (SELECT COALESCE(MAX(id), 0) FROM loan_transaction)
+                   AND r.audit_mark = (SELECT COALESCE(MAX(id), 0) FROM audit_log)
+                   AND r.loans_at_start = (SELECT COALESCE(SUM(loans_active), 0) FROM eod_portfolio_total
+                                           WHERE business_date = ?1)
+                 FROM eod_run r WHERE r.business_date = ?1",
+            )
+            .refine()?
+            .query_row([date], |r| r.get(0))
+            .optional()
+            .refine()?
+            .unwrap_or(false);
+        if !current {
+            return Ok(false);
+        }
+        conn.prepare_cached("DELETE FROM portfolio_history WHERE business_date = ?1")
+            .refine()?
+            .execute([date])
+            .refine()?;
+        let copy = format!(
+            "INSERT INTO portfolio_history (business_date, outlet_id, account_manager_id, currency, {MEASURES})
+             SELECT business_date, outlet_id, account_manager_id, currency, {LOAN_MEASURES}, 0, 0
+             FROM eod_portfolio_total WHERE business_date = ?1"
+        );
+        conn.prepare_cached(&copy).refine()?.execute([date]).refine()?;
+        let add = format!(
+            "INSERT INTO portfolio_history (business_date, outlet_id, account_manager_id, currency, {MEASURES})
+             VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ?5, ?6)
+             ON CONFLICT (business_date, outlet_id, account_manager_id, currency) DO UPDATE SET
+                disbursed_minor = excluded.disbursed_minor, collected_minor = excluded.collected_minor"
+        );
+        for f in flows {
+            conn.prepare_cached(&add)
+                .refine()?
+                .execute(params![
+                    date,
+                    f.outlet_id,
+                    f.account_manager_id,
+                    f.currency,
+                    f.disbursed_minor,
+                    f.collected_minor
+                ])
+                .refine()?;
+        }
+        forget_eod_portfolio(conn, date)?;
+        Ok(true)
+    }
+
     /// Rewrites the portfolio history of `date` from the loan book as it
     /// stands (the end of day calls it once the date's loans are processed)
     /// and the date's transactions. Idempotent: a second call for the same
@@ -217,22 +380,45 @@ impl WriteTx<'_> {
             insert_history(conn, row)?;
             written += 1;
         }
-        let flows = format!(
-            "INSERT INTO portfolio_history (business_date, outlet_id, account_manager_id, currency, {MEASURES})
-             SELECT ?1, l.outlet_id, l.account_manager_id, l.currency, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                0, 0, 0, 0, 0, 0,
-                SUM(CASE WHEN t.kind = 'disbursement' THEN t.amount_minor ELSE 0 END),
-                SUM(CASE WHEN t.kind IN ('repayment', 'prepayment', 'recovery') THEN t.amount_minor
-                         WHEN t.kind = 'reversal' THEN -t.amount_minor ELSE 0 END)
-             FROM loan_transaction t JOIN loan l ON l.id = t.loan_id
-             WHERE t.business_date = ?1
-             GROUP BY l.outlet_id, l.account_manager_id, l.currency
-             ON CONFLICT (business_date, outlet_id, account_manager_id, currency) DO UPDATE SET
-                disbursed_minor = excluded.disbursed_minor, collected_minor = excluded.collected_minor"
-        );
-        written += conn.prepare_cached(&flows).refine()?.execute([date]).refine()?;
+        written += record_flows(conn, date)?;
+        forget_eod_portfolio(conn, date)?;
         Ok(u64::try_from(written).unwrap_or(0))
     }
+}
+
+/// The running sums of `date` are no longer needed once its history is written.
+fn forget_eod_portfolio(conn: &rusqlite::Connection, date: NaiveDate) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM eod_portfolio_total WHERE business_date = ?1")
+        .refine()?
+        .execute([date])
+        .refine()?;
+    Ok(())
+}
+
+/// The day's flows per outlet, account manager and currency, from the
+/// date's transactions: principal disbursed; repayments, prepayments and
+/// recoveries net of the reversals.
+const FLOWS: &str = "SELECT l.outlet_id AS outlet_id, l.account_manager_id AS account_manager_id,
+        l.currency AS currency,
+        SUM(CASE WHEN t.kind = 'disbursement' THEN t.amount_minor ELSE 0 END) AS disbursed,
+        SUM(CASE WHEN t.kind IN ('repayment', 'prepayment', 'recovery') THEN t.amount_minor
+                 WHEN t.kind = 'reversal' THEN -t.amount_minor ELSE 0 END) AS collected
+     FROM loan_transaction t JOIN loan l ON l.id = t.loan_id
+     WHERE t.business_date = ?1
+     GROUP BY l.outlet_id, l.account_manager_id, l.currency";
+
+/// Adds the day's flows (disbursed, collected) from the date's transactions
+/// to the history rows of `date`; returns the rows it created.
+fn record_flows(conn: &rusqlite::Connection, date: NaiveDate) -> Result<usize, StoreError> {
+    let sql = format!(
+        "INSERT INTO portfolio_history (business_date, outlet_id, account_manager_id, currency, {MEASURES})
+         SELECT ?1, outlet_id, account_manager_id, currency, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, disbursed, collected
+         FROM ({FLOWS}) WHERE true
+         ON CONFLICT (business_date, outlet_id, account_manager_id, currency) DO UPDATE SET
+            disbursed_minor = excluded.disbursed_minor, collected_minor = excluded.collected_minor"
+    );
+    conn.prepare_cached(&sql).refine()?.execute([date]).refine()
 }
 
 fn insert_history(conn: &rusqlite::Connection, h: &HistoryRow) -> Result<(), StoreError> {
@@ -274,6 +460,26 @@ fn insert_history(conn: &rusqlite::Connection, h: &HistoryRow) -> Result<(), Sto
 }
 
 impl ReadTx<'_> {
+    /// The day's flows of `date` per outlet, account manager and currency,
+    /// as history rows whose loan measures are zero.
+    pub fn portfolio_flows(&self, date: NaiveDate) -> Result<Vec<HistoryRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(FLOWS).refine()?;
+        let rows = stmt
+            .query_map([date], |r| {
+                Ok(HistoryRow {
+                    business_date: date,
+                    outlet_id: r.get(0)?,
+                    account_manager_id: r.get(1)?,
+                    currency: r.get(2)?,
+                    disbursed_minor: r.get(3)?,
+                    collected_minor: r.get(4)?,
+                    ..HistoryRow::default()
+                })
+            })
+            .refine()?;
+        rows.collect::<Result<_, _>>().refine()
+    }
+
     /// The latest business date with a history, if any.
     pub fn last_history_date(&self) -> Result<Option<NaiveDate>, StoreError> {
         self.conn

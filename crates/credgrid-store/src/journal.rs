@@ -200,6 +200,15 @@ impl ReadTx<'_> {
         Ok(entry)
     }
 
+    /// The earliest business date of any journal entry (`None`: no entry yet).
+    pub fn first_journal_date(&self) -> Result<Option<NaiveDate>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT MIN(business_date) FROM journal_entry")
+            .refine()?
+            .query_row([], |r| r.get(0))
+            .refine()
+    }
+
     /// Entries with an id greater than `after_id`, oldest first, with lines.
     pub fn journal_entries(&self, after_id: i64, limit: u32) -> Result<Vec<JournalEntryRow>, StoreError> {
         let sql = format!("SELECT {ENTRY_COLUMNS} FROM journal_entry WHERE id > ?1 ORDER BY id LIMIT ?2");

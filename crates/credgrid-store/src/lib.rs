@@ -31,8 +31,8 @@ mod workflow;
 
 pub use client::{ClientRow, NewClientRow};
 pub use collection::{
-    ActionRow, ContactRow, DebtorRow, DisbursedLoanRow, EscalationRow, NewActionRow, OutboxRow,
-    OverdueLoanRow, OverrideRow, PromiseRow, RecoveryRow, VisitRow, WarningRow, WorklistRow,
+    ActionRow, ContactRow, DebtorRow, EscalationRow, NewActionRow, OutboxRow, OverdueLoanRow, OverrideRow,
+    PromiseRow, RecoveryRow, VisitRow, WarningRow, WorklistRow,
 };
 pub use config::{ConfigChangeRow, ConfigDecision, ConfigVersionRow, NewConfigChange};
 pub use daily::{DailyDetail, DailyLoanRow, DailyTotalsRow, DailyUpdate, DailyWriter, PortfolioRow};

@@ -33,6 +33,11 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         "deposit_balance",
         include_str!("../migrations/014_deposit_balance.sql"),
     ),
+    (
+        15,
+        "eod_portfolio",
+        include_str!("../migrations/015_eod_portfolio.sql"),
+    ),
 ];
 
 /// FNV-1a 64 of the migration text: stable across builds and platforms.

@@ -1,7 +1,9 @@
 //! The collection step of the end of day: promises judged, worklists built
-//! with every score part, legal escalations due, early warnings and post-loan
-//! visits scheduled. One write job per business date; running it again for
-//! the same date rebuilds the same worklists and adds nothing twice.
+//! with every score part, legal escalations due, early warnings and the
+//! visits they raise (the post-loan visit plan of a loan is made when it is
+//! disbursed, [`schedule_loan_visits`]). One write job per business date;
+//! running it again for the same date rebuilds the same worklists and adds
+//! nothing twice.
 
 use super::settings::CollectionSettings;
 use super::{parse_outcome, repayments_of};
@@ -17,10 +19,11 @@ use credgrid_core::collection::priority::{
 use credgrid_core::collection::promise::{self, Promise};
 use credgrid_core::collection::strategy::{SegmentInput, segment};
 use credgrid_core::{Currency, Money};
-use credgrid_store::{EscalationRow, OverdueLoanRow, ReadTx, VisitRow, WarningRow, WorklistRow, WriteTx};
+use credgrid_store::{EscalationRow, OverdueLoanRow, ReadTx, WarningRow, WorklistRow, WriteTx};
 use std::collections::HashMap;
 
-/// What the collection step did for one business date.
+/// What the collection step did for one business date (the visits after
+/// disbursement are planned by the disbursement itself).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CollectionDay {
     pub business_date: Option<NaiveDate>,
@@ -32,6 +35,7 @@ pub struct CollectionDay {
     pub promises_broken: u64,
     pub legal_due: u64,
     pub warnings: u64,
+    /// Visits raised by the day's early warnings.
     pub visits_scheduled: u64,
 }
 
@@ -52,7 +56,6 @@ pub(crate) fn close_collection_day(
     tx.replace_worklists(date, &rows)?;
     escalate_legal(tx, &settings, &loans, date, actor, &mut day)?;
     raise_warnings(tx, &settings, &loans, date, &mut day)?;
-    schedule_visits(tx, &settings, date, &mut day)?;
     Ok(day)
 }
 
@@ -373,40 +376,32 @@ fn raise_warnings(
     Ok(())
 }
 
-/// Schedules the visit after disbursement and the periodic visits of every
-/// loan disbursed on `date`.
-fn schedule_visits(
+/// Schedules the visit after disbursement and the periodic visits of a
+/// loan disbursed on `date`, in the disbursement's write (the plan is made
+/// when the money leaves, not by the end of day). Returns the visits added.
+pub(crate) fn schedule_loan_visits(
     tx: &mut WriteTx<'_>,
-    settings: &CollectionSettings,
+    row: &credgrid_store::LoanRow,
+    product_code: &str,
+    currency: Currency,
     date: NaiveDate,
-    day: &mut CollectionDay,
-) -> Result<(), AppError> {
-    let mut currencies: HashMap<i64, Currency> = HashMap::new();
-    for row in tx.loans_disbursed_on(date)? {
-        let currency = match currencies.get(&row.product_id) {
-            Some(c) => *c,
-            None => {
-                let c = crate::institution::product_rules(tx, row.product_id)?.currency;
-                currencies.insert(row.product_id, c);
-                c
-            }
-        };
-        let loan = VisitLoan {
-            loan_id: row.loan_id,
-            product: &row.product_code,
-            principal: Money::from_minor(row.principal_minor, currency),
-            disbursed_on: row.disbursed_on,
-            maturity_on: row.maturity_on.unwrap_or(row.disbursed_on),
-            responsible: row.account_manager_id,
-        };
-        let tasks = settings
-            .visits
-            .scheduled_visits(&loan)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        for task in &tasks {
-            let row: VisitRow = super::visit_row(task);
-            day.visits_scheduled += u64::from(tx.insert_visit(&row)?);
-        }
+) -> Result<u64, AppError> {
+    let settings = CollectionSettings::from_pairs(&tx.collection_settings()?)?;
+    let loan = VisitLoan {
+        loan_id: row.id,
+        product: product_code,
+        principal: Money::from_minor(row.principal_minor, currency),
+        disbursed_on: date,
+        maturity_on: row.maturity_on.unwrap_or(date),
+        responsible: row.account_manager_id,
+    };
+    let tasks = settings
+        .visits
+        .scheduled_visits(&loan)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut added = 0;
+    for task in &tasks {
+        added += u64::from(tx.insert_visit(&super::visit_row(task))?);
     }
-    Ok(())
+    Ok(added)
 }

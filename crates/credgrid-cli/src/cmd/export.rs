@@ -109,6 +109,9 @@ fn write_journal(
 ) -> Outcome {
     let io = |e: std::io::Error| Failure::Internal(e.into());
     let accounts = institution.accounts(actor).map_err(|e| app_failure(e, locale))?;
+    let opened_on = institution
+        .first_journal_date(actor)
+        .map_err(|e| app_failure(e, locale))?;
     let mut after_id = 0;
     let mut first_page = true;
     loop {
@@ -116,7 +119,7 @@ fn write_journal(
             .journal(actor, after_id, PAGE_ENTRIES)
             .map_err(|e| app_failure(e, locale))?;
         if first_page {
-            out.write_all(report_doc::journal_header(format, &accounts, entries.first()).as_bytes())
+            out.write_all(report_doc::journal_header(format, &accounts, opened_on).as_bytes())
                 .map_err(io)?;
             first_page = false;
         }
