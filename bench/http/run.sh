@@ -73,8 +73,10 @@ for t in /proc/$SERVER/task/*; do TICKS_BEFORE[$(basename "$t")]=$(awk '{print $
 
 echo "machine: $(nproc) cores ($(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1)), $(uname -sr), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $LOANS loans, db $DB"
-LOANS=$LOANS RUN="r$$" TOKEN=$TOKEN wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s \
-    -s "$HERE/repayments.lua" "http://127.0.0.1:$PORT" | tee "$DIR/wrk.out"
+# The load generator's own CPU (it shares the cores with the server).
+TIMEFORMAT="wrk CPU: %U s user + %S s system over %R s"
+time (LOANS=$LOANS RUN="r$$" TOKEN=$TOKEN wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s \
+    -s "$HERE/repayments.lua" "http://127.0.0.1:$PORT" | tee "$DIR/wrk.out")
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # The server's CPU time (user + system) per acknowledged repayment, by
 # thread: figures that depend less than the throughput on what else the

@@ -3,11 +3,24 @@
 //!
 //! Group commit: callers send write jobs over a bounded channel; the writer
 //! drains up to `BATCH_JOBS_MAX` of them, runs each inside its own SAVEPOINT
-//! of one `BEGIN IMMEDIATE … COMMIT`, commits once (one fsync with
-//! `synchronous=FULL`), and only then answers the callers whose job
-//! succeeded. A job that fails rolls back its savepoint alone; a failed
-//! COMMIT answers every job of the batch with an error. So an acknowledged
-//! write is durable, and a refused one left nothing behind.
+//! of one `BEGIN IMMEDIATE … COMMIT` and commits once. The callers whose job
+//! succeeded are answered only once the write-ahead log holding the batch is
+//! on disk: the writer hands their answers to the syncer thread and goes on
+//! with the next batch while the syncer fsyncs the WAL (one fsync may cover
+//! several batches) and then answers them, in commit order. That is the
+//! guarantee of `synchronous=FULL` — an acknowledged write survives a crash
+//! of the process or of the machine — without the writer waiting for the
+//! disk (the writer's connection runs with `synchronous=NORMAL`, which
+//! syncs the WAL before every checkpoint and never writes unsynced frames
+//! into the database file). Other connections may read a committed batch a
+//! moment before it is acknowledged. If the disk refuses an fsync, the
+//! batches waiting for it are answered with an error and the store accepts
+//! no more writes (restart it: SQLite's recovery then decides what is
+//! there; a retry with the same idempotency key tells the caller).
+//!
+//! A job that fails rolls back its savepoint alone; a failed COMMIT answers
+//! every job of the batch with an error. So an acknowledged write is
+//! durable, and a refused one left nothing behind.
 //!
 //! A savepoint opens at the job's first write, so a job refused before
 //! writing costs none; a job that declares its writes final
@@ -17,18 +30,20 @@
 //! Checkpoints (copying the WAL back into the database file) run on a
 //! separate checkpointer thread with its own connection, so the writer's
 //! commits never wait for them; the writer checkpoints itself only when the
-//! WAL outgrows `WAL_FRAMES_MAX` (the checkpointer could not keep up). Both
-//! run with `synchronous=FULL`: moving checkpoints changes no durability.
+//! WAL outgrows `WAL_FRAMES_MAX` (the checkpointer could not keep up). A
+//! checkpoint syncs the WAL before it copies frames back and the database
+//! file after: moving checkpoints changes no durability.
 
 use crate::error::{Refine, StoreError};
 use crate::migrate::migrate;
 use rusqlite::Connection;
 use std::cell::Cell;
+use std::fs::File;
 use std::ops::Deref;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -57,6 +72,9 @@ pub(crate) const WRITER_CACHE_KIB: i64 = 16 * 1024;
 /// Prepared statements kept per connection (every statement of the hot
 /// paths, with room to spare: the store has a few hundred in all).
 pub(crate) const STATEMENT_CACHE_MAX: usize = 512;
+/// The most checkpoints in a row the checkpointer runs to catch up with
+/// the writer before it sleeps again.
+pub(crate) const CATCH_UP_ROUNDS: u32 = 8;
 /// How often the checkpointer looks for committed frames to copy back.
 pub(crate) const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
@@ -146,6 +164,7 @@ type Job = Box<dyn FnOnce(Result<&mut WriteTx<'_>, StoreError>) -> Option<Ran> +
 
 thread_local! {
     static ON_WRITER: Cell<bool> = const { Cell::new(false) };
+    static ON_SYNCER: Cell<bool> = const { Cell::new(false) };
 }
 
 /// An open store. Cheap to clone; all clones share the writer and the pool.
@@ -159,6 +178,7 @@ struct Inner {
     stats: Arc<Counters>,
     sender: Option<SyncSender<Job>>,
     writer: Option<JoinHandle<()>>,
+    syncer: Option<JoinHandle<()>>,
     readers: ReaderPool,
     checkpoints: Arc<Checkpoints>,
     checkpointer: Option<JoinHandle<()>>,
@@ -185,6 +205,8 @@ pub struct WriterStats {
     pub jobs_refused: u64,
     /// Batches whose COMMIT (or transaction) failed.
     pub batches_failed: u64,
+    /// fsyncs of the write-ahead log by the syncer (each covers one or more batches).
+    pub syncs: u64,
 }
 
 #[derive(Default)]
@@ -193,7 +215,13 @@ struct Counters {
     jobs_committed: AtomicU64,
     jobs_refused: AtomicU64,
     batches_failed: AtomicU64,
+    syncs: AtomicU64,
+    /// Set when the disk refused an fsync: no write is accepted any more.
+    sync_failed: AtomicBool,
 }
+
+/// How a committed job is told the outcome once its batch is on disk.
+type Answer = Box<dyn FnOnce(Option<StoreError>) + Send>;
 
 impl Drop for Inner {
     fn drop(&mut self) {
@@ -203,6 +231,13 @@ impl Drop for Inner {
         // which cannot wait for its own end.
         if let Some(handle) = self.writer.take()
             && !ON_WRITER.with(Cell::get)
+        {
+            let _ = handle.join();
+        }
+        // The writer's end closed the syncer's channel: it answers the last
+        // batches, then ends (unless this runs on it, from an answer).
+        if let Some(handle) = self.syncer.take()
+            && !ON_SYNCER.with(Cell::get)
         {
             let _ = handle.join();
         }
@@ -254,16 +289,27 @@ impl Store {
         migrate(&mut conn)?;
         // The checkpointer copies the WAL back; the writer only when it grew too long.
         conn.pragma_update(None, "wal_autocheckpoint", 0).refine()?;
+        // The syncer, not the commit, makes each batch durable (see the module doc).
+        conn.pragma_update(None, "synchronous", "NORMAL").refine()?;
         let readers = ReaderPool::open(&path, READERS)?;
         let checkpoints = Arc::new(Checkpoints::default());
         let checkpointer = start_checkpointer(&path, Arc::clone(&checkpoints))?;
         let (sender, receiver) = mpsc::sync_channel::<Job>(QUEUE_JOBS_MAX);
         let stats = Arc::new(Counters::default());
+        let (to_syncer, committed) = mpsc::channel::<Vec<Answer>>();
+        let syncer_counters = Arc::clone(&stats);
+        let database = path.clone();
+        let syncer = std::thread::Builder::new()
+            .name("credgrid-syncer".into())
+            .spawn(move || syncer_loop(&database, committed, &syncer_counters))
+            .map_err(|e| StoreError::CommitFailed {
+                reason: format!("cannot start the syncer: {e}"),
+            })?;
         let counters = Arc::clone(&stats);
         let shared = Arc::clone(&checkpoints);
         let writer = std::thread::Builder::new()
             .name("credgrid-writer".into())
-            .spawn(move || writer_loop(conn, receiver, &counters, &shared))
+            .spawn(move || writer_loop(conn, receiver, &counters, &shared, &to_syncer))
             .map_err(|e| StoreError::CommitFailed {
                 reason: format!("cannot start the writer: {e}"),
             })?;
@@ -272,6 +318,7 @@ impl Store {
             stats,
             sender: Some(sender),
             writer: Some(writer),
+            syncer: Some(syncer),
             readers,
             checkpoints,
             checkpointer: Some(checkpointer),
@@ -289,6 +336,7 @@ impl Store {
             jobs_committed: c.jobs_committed.load(Ordering::Relaxed),
             jobs_refused: c.jobs_refused.load(Ordering::Relaxed),
             batches_failed: c.batches_failed.load(Ordering::Relaxed),
+            syncs: c.syncs.load(Ordering::Relaxed),
         }
     }
 
@@ -298,7 +346,7 @@ impl Store {
     }
 
     /// Runs `job` in the writer's current batch and blocks until the batch
-    /// committed. `Ok` means durable. An `Err` from the job rolls back the
+    /// committed and is on disk. `Ok` means durable. An `Err` from the job rolls back the
     /// job's own writes only. Never call `write` from inside a job.
     pub fn write<T, E, F>(&self, job: F) -> Result<T, E>
     where
@@ -316,10 +364,11 @@ impl Store {
         rx.recv().unwrap_or_else(|_| Err(E::from(StoreError::JobAborted)))
     }
 
-    /// Like `write`, without blocking: `done` is called with the result on
-    /// the writer thread once the batch's COMMIT returned (keep it short:
-    /// send the result over a channel, e.g. a tokio oneshot). If the job
-    /// panics, `done` is dropped without being called.
+    /// Like `write`, without blocking: `done` is called with the result once
+    /// the batch committed and is on disk (on the syncer thread; a refusal,
+    /// on the writer thread at once). Keep it short: send the result over a
+    /// channel, e.g. a tokio oneshot. If the job panics, `done` is dropped
+    /// without being called.
     pub fn write_then<T, E, F, D>(&self, job: F, done: D)
     where
         F: FnOnce(&mut WriteTx<'_>) -> Result<T, E> + Send + 'static,
@@ -379,7 +428,13 @@ impl Store {
     }
 }
 
-fn writer_loop(conn: Connection, receiver: Receiver<Job>, counters: &Counters, checkpoints: &Checkpoints) {
+fn writer_loop(
+    conn: Connection,
+    receiver: Receiver<Job>,
+    counters: &Counters,
+    checkpoints: &Checkpoints,
+    syncer: &Sender<Vec<Answer>>,
+) {
     ON_WRITER.with(|w| w.set(true));
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH_JOBS_MAX);
     while let Ok(first) = receiver.recv() {
@@ -390,7 +445,15 @@ fn writer_loop(conn: Connection, receiver: Receiver<Job>, counters: &Counters, c
                 Err(_) => break,
             }
         }
-        run_batch(&conn, &mut batch, counters);
+        if counters.sync_failed.load(Ordering::Acquire) {
+            for job in batch.drain(..) {
+                let _ = job(Err(StoreError::CommitFailed {
+                    reason: SYNC_FAILED.into(),
+                }));
+            }
+            continue;
+        }
+        run_batch(&conn, &mut batch, counters, syncer);
         assert!(batch.is_empty(), "every job of a batch is answered");
         assert!(conn.is_autocommit(), "no transaction outlives its batch");
         if checkpoints.wal_frames.load(Ordering::Relaxed) > WAL_FRAMES_MAX {
@@ -402,11 +465,123 @@ fn writer_loop(conn: Connection, receiver: Receiver<Job>, counters: &Counters, c
     }
 }
 
+/// Why writes are refused after the disk refused an fsync.
+const SYNC_FAILED: &str = "the disk did not confirm an earlier write; the store accepts no more \
+    writes until it is restarted";
+
+/// Answers committed batches once the write-ahead log holding them is on
+/// disk: one fsync for every batch that committed since the last one, then
+/// their answers in commit order. Ends when the writer has ended and every
+/// batch is answered.
+fn syncer_loop(database: &Path, committed: Receiver<Vec<Answer>>, counters: &Counters) {
+    ON_SYNCER.with(|s| s.set(true));
+    let mut wal = WalFile::new(database);
+    while let Ok(first) = committed.recv() {
+        let mut answers = first;
+        while let Ok(more) = committed.try_recv() {
+            answers.extend(more);
+        }
+        let synced = if counters.sync_failed.load(Ordering::Acquire) {
+            Err(SYNC_FAILED.to_string())
+        } else {
+            wal.sync()
+        };
+        match synced {
+            Ok(()) => {
+                counters.syncs.fetch_add(1, Ordering::Relaxed);
+                for answer in answers {
+                    answer(None);
+                }
+            }
+            Err(reason) => {
+                counters.sync_failed.store(true, Ordering::Release);
+                for answer in answers {
+                    answer(Some(StoreError::CommitFailed {
+                        reason: reason.clone(),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+/// The database's write-ahead log, opened by the syncer for its fsyncs
+/// (any descriptor of a file syncs what every writer wrote to it).
+struct WalFile {
+    database: PathBuf,
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl WalFile {
+    fn new(database: &Path) -> WalFile {
+        let mut path = database.as_os_str().to_owned();
+        path.push("-wal");
+        WalFile {
+            database: database.to_path_buf(),
+            path: PathBuf::from(path),
+            file: None,
+        }
+    }
+
+    /// Makes everything written to the WAL so far durable. Reopens the file
+    /// if it was replaced since (another inode at the path); without a WAL
+    /// at all, the committed pages are in the database file, which is synced.
+    fn sync(&mut self) -> Result<(), String> {
+        use std::os::unix::fs::MetadataExt;
+        let current = std::fs::metadata(&self.path).ok().map(|m| (m.dev(), m.ino()));
+        let open = self
+            .file
+            .as_ref()
+            .and_then(|f| f.metadata().ok())
+            .map(|m| (m.dev(), m.ino()));
+        if current.is_none() {
+            self.file = None;
+            return File::open(&self.database)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| format!("cannot sync {}: {e}", self.database.display()));
+        }
+        if open != current {
+            self.file = Some(
+                File::open(&self.path).map_err(|e| format!("cannot open {}: {e}", self.path.display()))?,
+            );
+        }
+        match &self.file {
+            Some(file) => file
+                .sync_data()
+                .map_err(|e| format!("cannot sync {}: {e}", self.path.display())),
+            None => Err(format!("cannot open {}", self.path.display())),
+        }
+    }
+}
+
 /// A passive checkpoint: `(frames in the WAL, frames copied back)`.
 fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
         Ok((r.get(1)?, r.get(2)?))
     })
+}
+
+/// Copies committed frames back; once the WAL is half as long as
+/// `WAL_FRAMES_MAX`, checkpoints again until every committed frame is
+/// copied back (at most `CATCH_UP_ROUNDS` rounds). Each round copies what
+/// the writer committed during the previous one, so the rounds shorten until
+/// one ends between two commits with nothing left: the writer's next
+/// transaction then starts the WAL over, and the writer does not have to
+/// checkpoint itself (which stops every commit while it copies).
+fn catch_up(conn: &Connection, shared: &Checkpoints) {
+    let mut seen = -1;
+    for _ in 0..CATCH_UP_ROUNDS {
+        let Ok((log, done)) = checkpoint(conn) else {
+            return;
+        };
+        shared.wal_frames.store(log, Ordering::Relaxed);
+        // Short enough to go on; or caught up: nothing committed since the previous round.
+        if done >= log && log == seen {
+            return;
+        }
+        seen = log;
+    }
 }
 
 /// Starts the thread that copies committed WAL frames back into the
@@ -429,9 +604,7 @@ fn start_checkpointer(path: &Path, shared: Arc<Checkpoints>) -> Result<JoinHandl
                 }
                 drop(closing);
                 // A failed checkpoint loses nothing: the frames stay in the WAL for the next one.
-                if let Ok((log, _)) = checkpoint(&conn) {
-                    shared.wal_frames.store(log, Ordering::Relaxed);
-                }
+                catch_up(&conn, &shared);
                 closing = shared.closing.lock().unwrap_or_else(|p| p.into_inner());
             }
         })
@@ -440,7 +613,7 @@ fn start_checkpointer(path: &Path, shared: Arc<Checkpoints>) -> Result<JoinHandl
         })
 }
 
-fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {
+fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters, syncer: &Sender<Vec<Answer>>) {
     if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
         counters.batches_failed.fetch_add(1, Ordering::Relaxed);
         let reason = error.to_string();
@@ -451,7 +624,7 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {
         }
         return;
     }
-    let mut answers: Vec<Box<dyn FnOnce(Option<StoreError>) + Send>> = Vec::with_capacity(batch.len());
+    let mut answers: Vec<Answer> = Vec::with_capacity(batch.len());
     let mut broken: Option<String> = None;
     // A job alone in its batch needs no savepoint: if it is refused, the
     // whole transaction is rolled back instead. This spares the big
@@ -511,8 +684,13 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>, counters: &Counters) {
     counters
         .jobs_committed
         .fetch_add(answers.len() as u64, Ordering::Relaxed);
-    for answer in answers {
-        answer(None);
+    // Answered by the syncer once the batch is on disk.
+    if let Err(mpsc::SendError(answers)) = syncer.send(answers) {
+        for answer in answers {
+            answer(Some(StoreError::CommitFailed {
+                reason: "the syncer has stopped".into(),
+            }));
+        }
     }
 }
 

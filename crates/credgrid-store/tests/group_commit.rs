@@ -97,6 +97,10 @@ fn eight_threads_of_two_thousand_writes_are_all_durable_exactly_once() {
         stats.commits < stats.jobs_committed,
         "writes shared commits: {stats:?}"
     );
+    assert!(
+        stats.syncs >= 1 && stats.syncs <= stats.commits,
+        "every answer waited for an fsync of the log, one fsync covering one or more commits: {stats:?}"
+    );
     drop(store);
 
     let store = Store::open(&path).unwrap();
@@ -359,6 +363,7 @@ fn batch_of_three(
         jobs_committed: after.jobs_committed - before.jobs_committed,
         jobs_refused: after.jobs_refused - before.jobs_refused,
         batches_failed: after.batches_failed - before.batches_failed,
+        syncs: after.syncs - before.syncs,
     };
     let stored = store.read(|r| r.loan_transactions(loan_id)).unwrap();
     (got, stored.iter().map(|t| t.interest_minor).collect(), stats)
