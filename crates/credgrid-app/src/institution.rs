@@ -102,8 +102,8 @@ impl Institution {
             .write(move |tx| with_current(&inner, || f(tx, &inner)))
     }
 
-    /// Like `write`, without blocking: `done` gets the result on the writer
-    /// thread once the job's batch committed (see `Store::write_then`).
+    /// Like `write`, without blocking: `done` gets the result once the job's
+    /// batch committed and is on disk (see `Store::write_then`).
     pub(crate) fn write_then<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut WriteTx<'_>, &Inner) -> Result<T, AppError> + Send + 'static,

@@ -576,9 +576,10 @@ impl Institution {
     /// `repay` without blocking the caller, for a request that states its
     /// amount without a currency: the write job looks up the loan (unknown:
     /// `NotFound`), builds the repayment with `repayment(loan's currency)`
-    /// and goes on as `repay`. `done` is called on the writer thread with
-    /// the result once it is durable (keep it short: send it over a
-    /// channel); if the job panics, `done` is dropped uncalled.
+    /// and goes on as `repay`. `done` is called with the result once it is
+    /// durable, on the store's syncer thread (a refusal: on the writer
+    /// thread at once). Keep it short: send it over a channel. If the job
+    /// panics, `done` is dropped uncalled.
     pub fn repay_then(
         &self,
         actor: Actor,

@@ -354,7 +354,9 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        if ON_WRITER.with(Cell::get) {
+        // From a job, or from an answer (which the syncer runs), the write
+        // would wait for the thread that is running it.
+        if ON_WRITER.with(Cell::get) || ON_SYNCER.with(Cell::get) {
             return Err(E::from(StoreError::NestedWrite));
         }
         let (tx, rx) = mpsc::sync_channel(1);

@@ -209,6 +209,26 @@ fn a_write_inside_a_write_is_refused_instead_of_deadlocking() {
     assert!(matches!(nested, Ok(Err(StoreError::NestedWrite))));
 }
 
+/// An answer runs on the syncer, once its batch is on disk: a blocking
+/// write from it would wait for the syncer itself, so it is refused too.
+#[test]
+fn a_write_from_an_answer_is_refused_instead_of_deadlocking() {
+    let store = Store::open(temp_db("nested-answer")).unwrap();
+    let inner = store.clone();
+    let (sent, received) = std::sync::mpsc::channel();
+    store.write_then(
+        |_tx: &mut WriteTx<'_>| -> R<()> { Ok(()) },
+        move |first: R<()>| {
+            let nested = inner.write(|_tx: &mut WriteTx<'_>| -> R<()> { Ok(()) });
+            sent.send((first, nested)).unwrap();
+        },
+    );
+    let (first, nested) = received.recv().unwrap();
+    assert!(first.is_ok());
+    assert!(matches!(nested, Err(StoreError::NestedWrite)));
+    assert!(store.writer_stats().syncs >= 1, "answered after an fsync");
+}
+
 /// The end of day's shape: walk the active book in chunks of 10,000 with
 /// the cursor, rewriting each loan inside one write job per chunk.
 #[test]
