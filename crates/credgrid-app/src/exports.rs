@@ -101,7 +101,19 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
 
-    fn institution(name: &str) -> (Institution, std::path::PathBuf) {
+    /// A scratch directory removed with its contents on drop.
+    struct ScratchDir(std::path::PathBuf);
+
+    impl Drop for ScratchDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// An institution on a database in a scratch directory. The directory
+    /// comes first, so bound as `let (_dir, inst, path)` it is dropped last,
+    /// after the institution has closed.
+    fn institution(name: &str) -> (ScratchDir, Institution, std::path::PathBuf) {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -110,7 +122,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("export.db");
         let date = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
-        (Institution::open(&path, date).unwrap(), path)
+        (ScratchDir(dir), Institution::open(&path, date).unwrap(), path)
     }
 
     fn user(inst: &Institution, username: &str, role: &str) -> Actor {
@@ -126,7 +138,7 @@ mod tests {
 
     #[test]
     fn a_bulk_export_needs_the_permission_and_every_export_is_audited() {
-        let (inst, path) = institution("bulk");
+        let (_dir, inst, path) = institution("bulk");
         let auditor = user(&inst, "an.auditor", "auditor");
         let teller = user(&inst, "a.teller", "teller");
         let refused = inst.record_export(teller, ExportRecord::bulk("portfolio", "csv", 12, Some(1)));

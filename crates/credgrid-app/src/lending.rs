@@ -574,8 +574,9 @@ impl Institution {
     }
 
     /// `repay` without blocking the caller, for a request that states its
-    /// amount without a currency: the write job looks up the loan (unknown:
-    /// `NotFound`), builds the repayment with `repayment(loan's currency)`
+    /// amount without a currency: the write job reads the loan (unknown or
+    /// outside the user's node: `NotFound`; without the permission:
+    /// `Forbidden`), builds the repayment with `repayment(loan's currency)`
     /// and goes on as `repay`. `done` is called with the result once it is
     /// durable, on the store's syncer thread (a refusal: on the writer
     /// thread at once). Keep it short: send it over a channel. If the job
@@ -589,12 +590,11 @@ impl Institution {
         done: impl FnOnce(Result<TransactionView, AppError>) + Send + 'static,
     ) {
         let job = move |tx: &mut WriteTx<'_>, _: &_| {
-            let product_id = tx
-                .loan_product_id(loan_id)
-                .map_err(|_| AppError::not_found("loan", loan_id))?;
-            let repayment = repayment(product_rules(tx, product_id)?.currency)?;
+            // The loan is read once: its product gives the currency to read the amount in.
+            let (row, _) = loan_for(tx, actor, Permission::RepaymentPost, loan_id)?;
+            let repayment = repayment(product_rules(tx, row.product_id)?.currency)?;
             let prepayment = parse_prepayment(repayment.prepayment.as_deref())?;
-            repay_job(tx, actor, loan_id, repayment, prepayment, key)
+            repay_loan(tx, actor, row, repayment, prepayment, key)
         };
         self.write_then(job, done);
     }
@@ -610,6 +610,19 @@ fn repay_job(
     key: Option<IdempotencyKey>,
 ) -> Result<TransactionView, AppError> {
     let (row, _) = loan_for(tx, actor, Permission::RepaymentPost, loan_id)?;
+    repay_loan(tx, actor, row, repayment, prepayment, key)
+}
+
+/// A repayment of `row`, the loan as `loan_for` read it in this job.
+fn repay_loan(
+    tx: &mut WriteTx<'_>,
+    actor: Actor,
+    row: LoanRow,
+    repayment: Repayment,
+    prepayment: Prepayment,
+    key: Option<IdempotencyKey>,
+) -> Result<TransactionView, AppError> {
+    let loan_id = row.id;
     if let Some(id) = prior_result(tx, actor, &key)? {
         return transaction_of(tx, id);
     }

@@ -8,14 +8,9 @@ use common::*;
 use credgrid_app::*;
 use credgrid_core::{Currency, Money};
 
-fn temp_db(name: &str) -> std::path::PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("credgrid-access-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("test.db")
+/// A database in its own scratch directory, removed when dropped.
+fn temp_db(name: &str) -> ScratchDb {
+    ScratchDb::new(&format!("access-{name}"), "test.db")
 }
 
 /// An institution with two branches of one outlet each, a disbursed loan in
@@ -27,10 +22,13 @@ struct Two {
     loans: [i64; 2],
     branch_teller: Actor,
     branch_manager_a: Actor,
+    /// Last: removed after the institution closes.
+    _db: ScratchDb,
 }
 
 fn two_branches(name: &str) -> Two {
-    let inst = Institution::open(&temp_db(name), NaiveDate::from_ymd_opt(2025, 3, 3).unwrap()).unwrap();
+    let db = temp_db(name);
+    let inst = Institution::open(&db, NaiveDate::from_ymd_opt(2025, 3, 3).unwrap()).unwrap();
     hire(&inst);
     let spec = PortfolioSpec {
         loans: 4,
@@ -77,6 +75,7 @@ fn two_branches(name: &str) -> Two {
         inst,
         branch_teller,
         branch_manager_a,
+        _db: db,
     }
 }
 

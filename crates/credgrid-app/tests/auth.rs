@@ -2,19 +2,20 @@
 //! logout, throttling after repeated failures, and answers that do not tell
 //! whether a user exists (issue 4 §1).
 
+mod common;
 use chrono::NaiveDate;
+use common::ScratchInstitution;
 use credgrid_app::*;
 
 const ADMIN: Actor = Actor { user_id: 1 };
 
-fn institution(name: &str) -> Institution {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("credgrid-auth-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    Institution::open(&dir.join("auth.db"), NaiveDate::from_ymd_opt(2026, 1, 5).unwrap()).unwrap()
+/// An institution in a scratch directory, removed when it is dropped.
+fn institution(name: &str) -> ScratchInstitution {
+    ScratchInstitution::open(
+        &format!("auth-{name}"),
+        "auth.db",
+        NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+    )
 }
 
 fn teller(inst: &Institution) -> Principal {

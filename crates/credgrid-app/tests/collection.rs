@@ -10,23 +10,12 @@ use credgrid_app::collection::*;
 use credgrid_app::*;
 use credgrid_core::{Currency, Money};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+
+mod common;
+use common::ScratchDir;
 
 const ADMIN: Actor = Actor { user_id: 1 };
 const ROOT: i64 = 1;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!(
-        "credgrid-collection-{name}-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -42,8 +31,9 @@ fn cny(major: i64) -> Money {
 
 struct World {
     inst: Institution,
-    dir: PathBuf,
     users: BTreeMap<&'static str, Actor>,
+    /// Last: removed after the institution closes.
+    dir: ScratchDir,
 }
 
 fn user(inst: &Institution, node_id: i64, username: &'static str, role: &str) -> Actor {
@@ -74,7 +64,7 @@ fn world(name: &str) -> World {
 /// generated (a generated loan past the legal threshold carries its
 /// escalation as if the book had been running).
 fn world_with(name: &str, settings: &[(&str, &str)]) -> World {
-    let dir = temp_dir(name);
+    let dir = ScratchDir::new(&format!("collection-{name}"));
     let inst = Institution::open(&dir.join("test.db"), date("2026-01-05")).unwrap();
     let branch = inst
         .create_node(ADMIN, ROOT, "branch", "EAST", "East branch")
@@ -98,7 +88,7 @@ fn world_with(name: &str, settings: &[(&str, &str)]) -> World {
         outlets: 1,
     };
     inst.generate_portfolio(ADMIN, spec, &|_, _| {}).unwrap();
-    let w = World { inst, dir, users };
+    let w = World { inst, users, dir };
     w.inst
         .set_collection_setting(w.actor("bm"), "assignment.collector_from_days_past_due", "1")
         .unwrap();
@@ -754,5 +744,4 @@ fn deposit_fall_raises_one_warning_and_a_visit() {
         .record_deposit_balances(w.actor("teller"), feed(fell.0, 1, 1))
         .unwrap_err();
     assert!(matches!(e, AppError::Forbidden { .. }), "{e:?}");
-    std::fs::remove_dir_all(&w.dir).ok();
 }

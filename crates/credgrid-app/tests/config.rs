@@ -7,18 +7,15 @@ use chrono::NaiveDate;
 use credgrid_app::*;
 use credgrid_core::{Currency, Money};
 use rust_decimal::Decimal;
-use std::path::PathBuf;
+
+mod common;
+use common::ScratchDb;
 
 const ADMIN: Actor = Actor { user_id: 1 };
 
-fn temp_db(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("credgrid-config-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("config.db")
+/// A database in its own scratch directory, removed when dropped.
+fn temp_db(name: &str) -> ScratchDb {
+    ScratchDb::new(&format!("config-{name}"), "config.db")
 }
 
 fn open(path: &std::path::Path) -> Institution {
@@ -158,7 +155,8 @@ fn a_product_takes_effect_only_when_a_second_user_approves_it() {
 
 #[test]
 fn a_rejection_needs_a_reason_and_the_history_keeps_it() {
-    let inst = open(&temp_db("reject"));
+    let db = temp_db("reject");
+    let inst = open(&db);
     let second = user(&inst, 1, "second.admin", "administrator");
     let current = inst.config_in_force(ADMIN, "limits", Currency::CNY).unwrap();
     assert_eq!(current.version, None, "the defaults are in force");
@@ -214,7 +212,8 @@ fn a_rejection_needs_a_reason_and_the_history_keeps_it() {
 
 #[test]
 fn approved_tier_rules_become_the_version_in_force() {
-    let inst = open(&temp_db("tiers"));
+    let db = temp_db("tiers");
+    let inst = open(&db);
     let second = user(&inst, 1, "second.admin", "administrator");
     let defaults = inst.config_in_force(ADMIN, "tier_rules", Currency::CNY).unwrap();
     let proposed = defaults
@@ -234,7 +233,8 @@ fn approved_tier_rules_become_the_version_in_force() {
 
 #[test]
 fn a_roles_change_moves_grants_and_users_and_guards_itself() {
-    let inst = open(&temp_db("roles"));
+    let db = temp_db("roles");
+    let inst = open(&db);
     let second = user(&inst, 1, "second.admin", "administrator");
     let teller = user(&inst, 1, "li.teller", "teller");
     let grant = "role=teller permissions=client.read,loan.read,report.read,loan.disburse,config.propose";
@@ -282,7 +282,8 @@ fn a_roles_change_moves_grants_and_users_and_guards_itself() {
 
 #[test]
 fn an_approved_chart_change_adds_the_accounts() {
-    let inst = open(&temp_db("chart"));
+    let db = temp_db("chart");
+    let inst = open(&db);
     let second = user(&inst, 1, "second.admin", "administrator");
     let change = inst
         .propose_config(ADMIN, "chart", "account=1399 kind=asset", None)
@@ -295,7 +296,8 @@ fn an_approved_chart_change_adds_the_accounts() {
 
 #[test]
 fn configuration_is_decided_at_the_root_only() {
-    let inst = open(&temp_db("scope"));
+    let db = temp_db("scope");
+    let inst = open(&db);
     let branch = inst
         .create_node(ADMIN, 1, "branch", "B1", "Qingshan branch")
         .unwrap();

@@ -16,6 +16,9 @@ use credgrid_core::grid::Period;
 use credgrid_core::import::ImportMode;
 use credgrid_core::{Currency, Money};
 
+mod common;
+use common::ScratchDir;
+
 const ADMIN: Actor = Actor { user_id: 1 };
 
 fn day(d: u32) -> NaiveDate {
@@ -28,6 +31,8 @@ struct Grid {
     other_outlet: i64,
     managers: [i64; 3],
     part_timer: i64,
+    /// Last: removed after the institution closes.
+    _dir: ScratchDir,
 }
 
 fn user(inst: &Institution, node: i64, name: &str, role: &str) -> i64 {
@@ -42,12 +47,7 @@ fn user(inst: &Institution, node: i64, name: &str, role: &str) -> i64 {
 }
 
 fn grid(name: &str) -> Grid {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("credgrid-grid-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = ScratchDir::new(&format!("grid-{name}"));
     let inst = Institution::open(&dir.join("grid.db"), day(31)).unwrap();
     let branch = inst
         .create_node(ADMIN, 1, "branch", "B1", "North branch")
@@ -73,6 +73,7 @@ fn grid(name: &str) -> Grid {
         other_outlet,
         managers,
         part_timer,
+        _dir: dir,
     }
 }
 

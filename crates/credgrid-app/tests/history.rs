@@ -7,19 +7,16 @@ use chrono::NaiveDate;
 use credgrid_app::*;
 use credgrid_core::{Currency, Money};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+
+mod common;
+use common::ScratchDb;
 
 const ADMIN: Actor = Actor { user_id: 1 };
 const ROOT: i64 = 1;
 
-fn temp_db(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("credgrid-history-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("test.db")
+/// A database in its own scratch directory, removed when dropped.
+fn temp_db(name: &str) -> ScratchDb {
+    ScratchDb::new(&format!("history-{name}"), "test.db")
 }
 
 fn date(s: &str) -> NaiveDate {
@@ -42,6 +39,8 @@ struct World {
     w1: i64,
     users: BTreeMap<&'static str, Actor>,
     principal_minor: i64,
+    /// Last: removed after the institution closes.
+    _db: ScratchDb,
 }
 
 fn user(inst: &Institution, node_id: i64, username: &'static str, role: &str) -> Actor {
@@ -61,7 +60,8 @@ fn user(inst: &Institution, node_id: i64, username: &'static str, role: &str) ->
 }
 
 fn world(name: &str) -> World {
-    let inst = Institution::open(&temp_db(name), date("2026-01-05")).unwrap();
+    let db = temp_db(name);
+    let inst = Institution::open(&db, date("2026-01-05")).unwrap();
     let spec = PortfolioSpec {
         loans: 120,
         seed: 11,
@@ -98,6 +98,7 @@ fn world(name: &str) -> World {
         w1,
         users,
         principal_minor: summary.principal_minor,
+        _db: db,
     }
 }
 

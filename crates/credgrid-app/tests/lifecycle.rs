@@ -6,19 +6,13 @@ use chrono::NaiveDate;
 use credgrid_app::*;
 use credgrid_core::{Currency, Money};
 use rust_decimal::Decimal;
-use std::path::PathBuf;
 
 mod common;
 use common::*;
 
-fn temp_db(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("credgrid-app-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("test.db")
+/// A database in its own scratch directory, removed when dropped.
+fn temp_db(name: &str) -> ScratchDb {
+    ScratchDb::new(&format!("app-{name}"), "test.db")
 }
 
 fn date(s: &str) -> NaiveDate {
@@ -65,10 +59,13 @@ struct World {
     outlet: i64,
     product: i64,
     client: i64,
+    /// Last: removed after the institution closes.
+    _db: ScratchDb,
 }
 
 fn world(name: &str) -> World {
-    let inst = Institution::open(&temp_db(name), date("2024-01-10")).unwrap();
+    let db = temp_db(name);
+    let inst = Institution::open(&db, date("2024-01-10")).unwrap();
     hire(&inst);
     let branch = inst
         .create_node(ADMIN, 1, "branch", "B1", "Qingshan branch")
@@ -98,6 +95,7 @@ fn world(name: &str) -> World {
         outlet: outlet.id,
         product: product.id,
         client: client.id,
+        _db: db,
     }
 }
 

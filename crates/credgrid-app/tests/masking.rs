@@ -4,21 +4,19 @@
 
 use chrono::NaiveDate;
 use credgrid_app::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod common;
+use common::ScratchDb;
 
 const ADMIN: Actor = Actor { user_id: 1 };
 const ID_NUMBER: &str = "11010519491231002X";
 const PHONE: &str = "13800000000";
 const ADDRESS: &str = "山东省沂南县张庄镇王家村3组12号";
 
-fn temp_db(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("credgrid-masking-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("masking.db")
+/// A database in its own scratch directory, removed when dropped.
+fn temp_db(name: &str) -> ScratchDb {
+    ScratchDb::new(&format!("masking-{name}"), "masking.db")
 }
 
 fn user(inst: &Institution, node_id: i64, username: &str, role: &str) -> Actor {
@@ -40,10 +38,11 @@ fn user(inst: &Institution, node_id: i64, username: &str, role: &str) -> Actor {
 }
 
 struct World {
-    path: PathBuf,
     inst: Institution,
     outlets: [i64; 2],
     clients: [i64; 2],
+    /// The database; last: removed after the institution closes.
+    path: ScratchDb,
 }
 
 fn world(name: &str) -> World {
@@ -76,10 +75,10 @@ fn world(name: &str) -> World {
         client(south.id, "Li Wei", "110101199003074514"),
     ];
     World {
-        path,
         inst,
         outlets: [north.id, south.id],
         clients,
+        path,
     }
 }
 

@@ -19,14 +19,9 @@ use credgrid_core::i18n::Locale;
 use credgrid_core::rating::{Factor, Grade, NoticeStatus};
 use credgrid_core::{Currency, Money};
 
-fn temp_db(name: &str) -> std::path::PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("credgrid-rating-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("test.db")
+/// A database in its own scratch directory, removed when dropped.
+fn temp_db(name: &str) -> ScratchDb {
+    ScratchDb::new(&format!("rating-{name}"), "test.db")
 }
 
 fn yuan(major: i64) -> Money {
@@ -40,10 +35,13 @@ struct World {
     product: i64,
     /// An account manager who is also a risk officer: may rate and resolve.
     rater_resolver: Actor,
+    /// Last: removed after the institution closes.
+    _db: ScratchDb,
 }
 
 fn world(name: &str) -> World {
-    let inst = Institution::open(&temp_db(name), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()).unwrap();
+    let db = temp_db(name);
+    let inst = Institution::open(&db, NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()).unwrap();
     hire(&inst);
     let spec = PortfolioSpec {
         loans: 6,
@@ -81,6 +79,7 @@ fn world(name: &str) -> World {
         inst,
         product,
         rater_resolver,
+        _db: db,
     }
 }
 

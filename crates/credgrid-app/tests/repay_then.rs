@@ -10,12 +10,10 @@ use std::sync::mpsc;
 mod common;
 use common::*;
 
-fn institution(name: &str, loans: u64) -> Institution {
-    let dir = std::env::temp_dir().join(format!("credgrid-app-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+/// An institution in a scratch directory, removed when it is dropped.
+fn institution(name: &str, loans: u64) -> ScratchInstitution {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
-    let inst = Institution::open(&dir.join("test.db"), today).unwrap();
+    let inst = ScratchInstitution::open(&format!("app-{name}"), "test.db", today);
     hire(&inst);
     let spec = PortfolioSpec {
         loans,

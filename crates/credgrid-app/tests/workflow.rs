@@ -14,19 +14,13 @@ use credgrid_core::credit_line::Security;
 use credgrid_core::origination::{Capacity, Step};
 use credgrid_core::{Currency, Money};
 use rust_decimal::Decimal;
-use std::path::PathBuf;
 
 mod common;
 use common::*;
 
-fn temp_db(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("credgrid-wf-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("test.db")
+/// A database in its own scratch directory, removed when dropped.
+fn temp_db(name: &str) -> ScratchDb {
+    ScratchDb::new(&format!("wf-{name}"), "test.db")
 }
 
 fn cny(major: i64) -> Money {
@@ -70,6 +64,8 @@ struct World {
     household: i64,
     business: i64,
     neighbour: i64,
+    /// Last: removed after the institution closes.
+    _db: ScratchDb,
 }
 
 fn client(inst: &Institution, outlet: i64, kind: &str, name: &str, id_number: &str) -> i64 {
@@ -86,7 +82,8 @@ fn client(inst: &Institution, outlet: i64, kind: &str, name: &str, id_number: &s
 }
 
 fn world(name: &str) -> World {
-    let inst = Institution::open(&temp_db(name), NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()).unwrap();
+    let db = temp_db(name);
+    let inst = Institution::open(&db, NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()).unwrap();
     hire(&inst);
     let branch = inst
         .create_node(ADMIN, 1, "branch", "B1", "Qingshan branch")
@@ -118,6 +115,7 @@ fn world(name: &str) -> World {
         household,
         business,
         neighbour,
+        _db: db,
     }
 }
 

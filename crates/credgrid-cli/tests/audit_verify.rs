@@ -2,8 +2,12 @@
 //! directly: an edited, a deleted and an inserted audit row are each caught,
 //! and the first broken record is named (issue 4, tamper-evident trail).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+mod common;
+
+use common::ScratchDb;
 
 fn credgrid(db: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_credgrid"))
@@ -19,11 +23,11 @@ fn credgrid(db: &Path, args: &[&str]) -> std::process::Output {
 
 /// A database with some audit history (five records): a small generated
 /// portfolio and four days of end of day.
-fn audited_db(name: &str) -> PathBuf {
+fn audited_db(name: &str) -> ScratchDb {
     let dir = std::env::temp_dir().join(format!("credgrid-audit-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("audit.db");
+    let db = ScratchDb(dir.join("audit.db"));
     assert!(
         credgrid(&db, &["generate", "--loans", "500", "--outlets", "2"])
             .status

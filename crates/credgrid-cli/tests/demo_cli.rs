@@ -40,6 +40,12 @@ fn credgrid(args: &[&str], db: &Path) -> Output {
         .arg(db)
         .env_remove("CREDGRID_DB")
         .env("CREDGRID_LANG", "en")
+        // The demo's outbox log goes to the temp dir: keep it in the scratch
+        // directory, removed with it, not in the shared one.
+        .env(
+            "TMPDIR",
+            db.parent().expect("the database is in a scratch directory"),
+        )
         .output()
         .expect("run the credgrid binary")
 }

@@ -3,8 +3,17 @@
 //! permission) and no file appears; with it the file is written and the
 //! audit trail, with its export record, still verifies.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// A scratch directory removed when the test ends (pass or fail).
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 fn credgrid(db: &Path, user: &str, password: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_credgrid"))
@@ -22,6 +31,7 @@ fn an_export_without_the_permission_is_refused_and_writes_nothing() {
     let dir = std::env::temp_dir().join(format!("credgrid-export-log-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    let _scratch = Scratch(dir.clone());
     let db = dir.join("books.db");
     let (admin, admin_password) = ("demo.administrator", "demo-administrator-2026");
     let (manager, manager_password) = ("demo.branch_manager", "demo-branch-manager-2026");

@@ -3,8 +3,12 @@
 //! accepts the `beancount` format (R-LEDGER-3). CI installs both tools; on
 //! a developer machine without them the test says so and stops.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+mod common;
+
+use common::ScratchDb;
 
 fn credgrid(db: &Path, args: &[&str]) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_credgrid"))
@@ -41,11 +45,11 @@ fn tool_present(name: &str) -> bool {
     present
 }
 
-fn books(name: &str) -> PathBuf {
+fn books(name: &str) -> ScratchDb {
     let dir = std::env::temp_dir().join(format!("credgrid-export-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("books.db");
+    let db = ScratchDb(dir.join("books.db"));
     credgrid(&db, &["generate", "--loans", "400", "--outlets", "3"]);
     credgrid(&db, &["eod"]);
     credgrid(&db, &["eod"]);

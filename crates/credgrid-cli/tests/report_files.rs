@@ -6,6 +6,22 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A scratch directory removed when the test ends (pass or fail).
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
 fn credgrid(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_credgrid"))
         // Exports need the `export` permission (R-SEC-4): the branch manager
@@ -29,11 +45,13 @@ fn succeeded(db: &Path, args: &[&str]) -> Output {
     out
 }
 
-/// A small generated portfolio after one end of day, in its own directory.
-fn books(name: &str) -> (PathBuf, PathBuf) {
+/// A small generated portfolio after one end of day, in its own directory
+/// (removed when the returned `Scratch` is dropped).
+fn books(name: &str) -> (Scratch, PathBuf) {
     let dir = std::env::temp_dir().join(format!("credgrid-report-files-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch(dir);
     let db = dir.join("books.db");
     succeeded(&db, &["generate", "--loans", "30", "--outlets", "2"]);
     succeeded(&db, &["eod"]);
@@ -71,7 +89,6 @@ fn xlsx_needs_an_output_file_and_is_written_to_it() {
         assert!(written.stdout.is_empty(), "{command:?}");
         assert!(is_zip(&file), "{command:?}: {path} is not an XLSX (zip) file");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -104,5 +121,4 @@ fn output_writes_the_same_text_the_terminal_gets() {
     );
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--output"));
-    let _ = std::fs::remove_dir_all(&dir);
 }

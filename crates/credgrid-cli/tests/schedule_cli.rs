@@ -12,6 +12,15 @@ const ISSUE_REQUEST: &str = r#"{ "principal": "5000.00", "annual_rate": "12", "i
   "rounding": { "digits": 2, "mode": "half_even", "installment_multiple": "1" },
   "grace": { "principal_periods": 0, "interest_payment_periods": 0 } }"#;
 
+/// A scratch file removed when the test ends (pass or fail).
+struct ScratchFile(std::path::PathBuf);
+
+impl Drop for ScratchFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 fn credgrid(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_credgrid"))
         .env("CREDGRID_USER", "demo.administrator")
@@ -54,11 +63,11 @@ fn json_output_from_stdin_reproduces_the_issue_example() {
 fn file_input_and_table_output() {
     let path = std::env::temp_dir().join(format!("credgrid-schedule-{}.json", std::process::id()));
     std::fs::write(&path, ISSUE_REQUEST).unwrap();
+    let _scratch = ScratchFile(path.clone());
     let out = credgrid(
         &["schedule", "--format", "table", "--file", path.to_str().unwrap()],
         "",
     );
-    std::fs::remove_file(&path).ok();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();

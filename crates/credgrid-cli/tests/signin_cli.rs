@@ -4,8 +4,17 @@
 //! new database's administrator is set without signing in, once.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+/// A scratch directory removed when the test ends (pass or fail).
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 fn credgrid(db: &Path, args: &[&str], user: Option<(&str, &str)>, stdin: &str) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_credgrid"));
@@ -37,6 +46,7 @@ fn commands_that_change_data_act_as_a_signed_in_user() {
     let dir = std::env::temp_dir().join(format!("credgrid-signin-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    let _scratch = Scratch(dir.clone());
     let db = dir.join("signin.db");
     let made = credgrid(&db, &["generate", "--loans", "20", "--outlets", "1"], None, "");
     assert!(made.status.success(), "{}", stderr(&made));
@@ -117,5 +127,4 @@ fn commands_that_change_data_act_as_a_signed_in_user() {
         "second secret 123\n",
     );
     assert!(signed.status.success(), "{}", stderr(&signed));
-    let _ = std::fs::remove_dir_all(&dir);
 }

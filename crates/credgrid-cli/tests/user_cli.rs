@@ -3,8 +3,17 @@
 //! roles, and bad input exits 2 naming the field.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+/// A scratch directory removed when the test ends (pass or fail).
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 fn credgrid(db: &Path, args: &[&str], stdin: &str, env: Option<&str>) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_credgrid"));
@@ -30,6 +39,7 @@ fn users_are_added_listed_and_refused_with_the_field_named() {
     let dir = std::env::temp_dir().join(format!("credgrid-user-cli-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    let _scratch = Scratch(dir.clone());
     let db = dir.join("users.db");
     assert!(
         credgrid(&db, &["generate", "--loans", "10", "--outlets", "1"], "", None)

@@ -805,16 +805,39 @@ mod tests {
 
     type R<T> = Result<T, StoreError>;
 
+    /// A database file removed with its `-wal` and `-shm` files on creation
+    /// and on drop (declared before the store, so the store closes first).
+    struct TempDb(PathBuf);
+
+    impl TempDb {
+        fn new(path: PathBuf) -> TempDb {
+            let db = TempDb(path);
+            db.remove();
+            db
+        }
+
+        fn remove(&self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+            }
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            self.remove();
+        }
+    }
+
     /// If the batch's transaction is lost mid-batch (here a job ends it
     /// behind the writer's back, as an I/O error would), no job of the batch
     /// is acknowledged — not even the ones that ran fine before it.
     #[test]
     fn a_lost_batch_answers_every_job_with_an_error() {
-        let path = std::env::temp_dir().join(format!("credgrid-store-lost-batch-{}.db", std::process::id()));
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        let store = Store::open(&path).unwrap();
+        let db = TempDb::new(
+            std::env::temp_dir().join(format!("credgrid-store-lost-batch-{}.db", std::process::id())),
+        );
+        let store = Store::open(&db.0).unwrap();
         let (release, wait) = mpsc::channel::<()>();
         let (started, running) = mpsc::channel::<()>();
         store.write_then(

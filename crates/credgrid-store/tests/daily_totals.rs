@@ -60,7 +60,8 @@ proptest! {
     fn daily_totals_sum_the_days_detail_per_outlet_and_product(
         details in prop::collection::vec(detail(), 1..60)
     ) {
-        let store = Store::open(temp_db("daily-totals")).unwrap();
+        let db = temp_db("daily-totals");
+        let store = Store::open(&db).unwrap();
         let seed = seed(&store);
         let day = date(2026, 3, 2);
         let rows = details.clone();

@@ -139,7 +139,8 @@ fn hold_writer(store: &Store) -> mpsc::Sender<()> {
 
 #[test]
 fn a_refused_job_leaves_nothing_while_its_batch_neighbours_commit() {
-    let store = Store::open(temp_db("refused")).unwrap();
+    let db = temp_db("refused");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let loan_id = one_loan(&store, seed);
     let release = hold_writer(&store);
@@ -185,7 +186,8 @@ fn a_refused_job_leaves_nothing_while_its_batch_neighbours_commit() {
 
 #[test]
 fn a_panicking_job_is_aborted_and_the_writer_carries_on() {
-    let store = Store::open(temp_db("panic")).unwrap();
+    let db = temp_db("panic");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let loan_id = one_loan(&store, seed);
     let panicked = store.write(move |tx: &mut WriteTx<'_>| -> R<i64> {
@@ -201,7 +203,8 @@ fn a_panicking_job_is_aborted_and_the_writer_carries_on() {
 
 #[test]
 fn a_write_inside_a_write_is_refused_instead_of_deadlocking() {
-    let store = Store::open(temp_db("nested")).unwrap();
+    let db = temp_db("nested");
+    let store = Store::open(&db).unwrap();
     let inner = store.clone();
     let nested = store.write(move |_tx: &mut WriteTx<'_>| -> R<R<()>> {
         Ok(inner.write(|_tx: &mut WriteTx<'_>| -> R<()> { Ok(()) }))
@@ -213,7 +216,8 @@ fn a_write_inside_a_write_is_refused_instead_of_deadlocking() {
 /// write from it would wait for the syncer itself, so it is refused too.
 #[test]
 fn a_write_from_an_answer_is_refused_instead_of_deadlocking() {
-    let store = Store::open(temp_db("nested-answer")).unwrap();
+    let db = temp_db("nested-answer");
+    let store = Store::open(&db).unwrap();
     let inner = store.clone();
     let (sent, received) = std::sync::mpsc::channel();
     store.write_then(
@@ -233,7 +237,8 @@ fn a_write_from_an_answer_is_refused_instead_of_deadlocking() {
 /// the cursor, rewriting each loan inside one write job per chunk.
 #[test]
 fn long_end_of_day_jobs_walk_the_book_in_chunks() {
-    let store = Store::open(temp_db("eod-chunks")).unwrap();
+    let db = temp_db("eod-chunks");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let loans = 30_000_u32;
     store
@@ -273,7 +278,8 @@ fn long_end_of_day_jobs_walk_the_book_in_chunks() {
 
 #[test]
 fn each_posting_rule_is_stored_and_read_back_as_the_same_entry() {
-    let store = Store::open(temp_db("roundtrip")).unwrap();
+    let db = temp_db("roundtrip");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let mapping = GlMapping::default();
     let amount = Money::from_minor(12_345, Currency::CNY);
@@ -318,7 +324,8 @@ fn each_posting_rule_is_stored_and_read_back_as_the_same_entry() {
 /// rolled back, so nothing of it stays, and the writer carries on.
 #[test]
 fn a_refused_job_alone_in_its_batch_leaves_nothing() {
-    let store = Store::open(temp_db("refused-solo")).unwrap();
+    let db = temp_db("refused-solo");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let loan_id = one_loan(&store, seed);
     let before = store.writer_stats();
@@ -352,7 +359,8 @@ type BatchOutcome = (Vec<(char, R<i64>)>, Vec<i64>, credgrid_store::WriterStats)
 fn batch_of_three(
     middle: impl FnOnce(&mut WriteTx<'_>, Seed, i64) -> R<i64> + Send + 'static,
 ) -> BatchOutcome {
-    let store = Store::open(temp_db("final-writes")).unwrap();
+    let db = temp_db("final-writes");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let loan_id = one_loan(&store, seed);
     let release = hold_writer(&store);

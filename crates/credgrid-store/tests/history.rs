@@ -107,7 +107,8 @@ proptest! {
     fn a_dates_history_sums_the_active_loans_and_the_days_flows(
         loans in prop::collection::vec(loan(), 1..40)
     ) {
-        let store = Store::open(temp_db("history")).unwrap();
+        let db = temp_db("history");
+        let store = Store::open(&db).unwrap();
         let seed = seed(&store);
         let day = date(2026, 3, 2);
         let rows = loans.clone();

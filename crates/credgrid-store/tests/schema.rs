@@ -114,7 +114,8 @@ fn the_journal_refuses_update_and_delete_in_the_database() {
 
 #[test]
 fn a_loan_transaction_is_reversed_once_and_never_edited() {
-    let store = Store::open(temp_db("reversal")).unwrap();
+    let db = temp_db("reversal");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let outcome = store
         .write(move |tx: &mut WriteTx<'_>| -> R<_> {
@@ -166,7 +167,8 @@ fn a_loan_transaction_is_reversed_once_and_never_edited() {
 
 #[test]
 fn two_active_clients_never_share_an_identity() {
-    let store = Store::open(temp_db("identity")).unwrap();
+    let db = temp_db("identity");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let first = store
         .write(move |tx: &mut WriteTx<'_>| {
@@ -206,7 +208,8 @@ fn two_active_clients_never_share_an_identity() {
 
 #[test]
 fn clients_page_by_id_and_search_by_prefix() {
-    let store = Store::open(temp_db("clients")).unwrap();
+    let db = temp_db("clients");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let names = ["Wang Fang", "Li Na", "Wang Lei", "Zhang Wei", "wang_x"];
     store
@@ -243,7 +246,8 @@ fn clients_page_by_id_and_search_by_prefix() {
 
 #[test]
 fn the_org_tree_answers_descendant_outlets() {
-    let store = Store::open(temp_db("tree")).unwrap();
+    let db = temp_db("tree");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let outlets = |node| {
         store
@@ -268,7 +272,8 @@ fn the_org_tree_answers_descendant_outlets() {
 
 #[test]
 fn a_loan_updates_only_from_the_version_it_was_read_at() {
-    let store = Store::open(temp_db("version")).unwrap();
+    let db = temp_db("version");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let loan_id = store
         .write(move |tx: &mut WriteTx<'_>| -> R<i64> {
@@ -306,7 +311,8 @@ fn a_loan_updates_only_from_the_version_it_was_read_at() {
 
 #[test]
 fn a_days_detail_is_recorded_once_and_the_run_resumes_from_its_cursor() {
-    let store = Store::open(temp_db("eod")).unwrap();
+    let db = temp_db("eod");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let day = date(2026, 3, 2);
     let (first, second, run) = store
@@ -351,7 +357,8 @@ fn a_days_detail_is_recorded_once_and_the_run_resumes_from_its_cursor() {
 
 #[test]
 fn an_idempotency_key_is_stored_once_per_scope() {
-    let store = Store::open(temp_db("idem")).unwrap();
+    let db = temp_db("idem");
+    let store = Store::open(&db).unwrap();
     let row = IdempotencyRow {
         scope: "user:1".into(),
         key: "k-1".into(),

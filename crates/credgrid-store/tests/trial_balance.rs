@@ -43,7 +43,8 @@ proptest! {
     fn trial_balance_nets_to_zero_after_random_postings(
         postings in proptest::collection::vec((0..12_usize, 1..5_000_000_i64, any::<bool>(), any::<bool>(), 0..3_u8, any::<bool>()), 1..40)
     ) {
-        let store = Store::open(temp_db("tb")).unwrap();
+        let db = temp_db("tb");
+        let store = Store::open(&db).unwrap();
         let seed = seed(&store);
         store.write(move |tx: &mut WriteTx<'_>| -> R<()> {
             let outlets = [seed.outlet_a, seed.outlet_b, seed.outlet_a];
@@ -83,7 +84,8 @@ proptest! {
 
 #[test]
 fn the_trial_balance_covers_a_nodes_subtree_up_to_a_date() {
-    let store = Store::open(temp_db("tb-node")).unwrap();
+    let db = temp_db("tb-node");
+    let store = Store::open(&db).unwrap();
     let seed = seed(&store);
     let cny = |m| Money::from_minor(m, Currency::CNY);
     let mapping = GlMapping::default();

@@ -1,9 +1,11 @@
 //! Test staff: the demonstration users of a new institution, one per role,
 //! as constants (their ids follow from `create_demo_staff`'s order, checked
-//! by `hire`).
+//! by `hire`); and scratch directories for the tests' databases, removed
+//! when the test is done.
 #![allow(dead_code)]
 
 use credgrid_app::{Actor, Institution};
+use std::path::{Path, PathBuf};
 
 pub(crate) const ADMIN: Actor = Actor { user_id: 1 };
 pub(crate) const ACCOUNT_MANAGER: Actor = Actor { user_id: 2 };
@@ -94,4 +96,100 @@ pub(crate) fn walk_workflow(inst: &Institution, loan_id: i64) {
         );
     }
     panic!("loan {loan_id}: the workflow did not reach disbursement");
+}
+
+/// A scratch directory `credgrid-{label}-{pid}-{nanos}-{n}` under the temp dir,
+/// removed with everything in it on drop. Keep it alive as long as the
+/// institution using it is open: as the last field of the test's world (Rust
+/// drops fields in declaration order), or as a local declared before the
+/// institution, so the institution and its threads close first.
+pub(crate) struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    pub(crate) fn new(label: &str) -> ScratchDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let name = format!("credgrid-{label}-{}-{nanos}-{n}", std::process::id());
+        let dir = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        ScratchDir(dir)
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for ScratchDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for ScratchDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+/// A database `file` in its own [`ScratchDir`]: derefs to the file's path,
+/// and removes the directory on drop (same lifetime rule).
+pub(crate) struct ScratchDb {
+    path: PathBuf,
+    _dir: ScratchDir,
+}
+
+impl ScratchDb {
+    pub(crate) fn new(label: &str, file: &str) -> ScratchDb {
+        let dir = ScratchDir::new(label);
+        ScratchDb {
+            path: dir.join(file),
+            _dir: dir,
+        }
+    }
+}
+
+impl std::ops::Deref for ScratchDb {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for ScratchDb {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// An institution open on a [`ScratchDb`]; derefs to the institution, which
+/// closes before the directory is removed.
+pub(crate) struct ScratchInstitution {
+    inst: Institution,
+    _db: ScratchDb,
+}
+
+impl ScratchInstitution {
+    pub(crate) fn open(label: &str, file: &str, today: chrono::NaiveDate) -> ScratchInstitution {
+        let db = ScratchDb::new(label, file);
+        ScratchInstitution {
+            inst: Institution::open(&db, today).unwrap(),
+            _db: db,
+        }
+    }
+}
+
+impl std::ops::Deref for ScratchInstitution {
+    type Target = Institution;
+    fn deref(&self) -> &Institution {
+        &self.inst
+    }
 }

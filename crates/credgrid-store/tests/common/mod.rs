@@ -7,18 +7,57 @@ use chrono::NaiveDate;
 use credgrid_core::ledger::GlMapping;
 use credgrid_store::{LoanRow, NewClientRow, ProductRow, Store, StoreError, WriteTx};
 use rust_decimal::Decimal;
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// A fresh database path under the temp dir, removed (with WAL files) first.
-pub fn temp_db(name: &str) -> PathBuf {
+/// A fresh database path under the temp dir, removed (with WAL files) first
+/// and again when dropped.
+pub(crate) fn temp_db(name: &str) -> TempDb {
     static N: AtomicU32 = AtomicU32::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!("credgrid-store-{name}-{}-{n}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    let db =
+        TempDb(std::env::temp_dir().join(format!("credgrid-store-{name}-{}-{n}.db", std::process::id())));
+    db.remove();
+    db
+}
+
+/// A database file under the temp dir, removed with its `-wal` and `-shm`
+/// files on drop. Declare it before the store that opens it, so the store
+/// (and its threads) closes first.
+pub(crate) struct TempDb(PathBuf);
+
+impl TempDb {
+    fn remove(&self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
     }
-    path
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+impl std::ops::Deref for TempDb {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDb {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<OsStr> for TempDb {
+    fn as_ref(&self) -> &OsStr {
+        self.0.as_os_str()
+    }
 }
 
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
