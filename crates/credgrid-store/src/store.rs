@@ -234,10 +234,13 @@ impl Drop for Inner {
         {
             let _ = handle.join();
         }
-        // The writer's end closed the syncer's channel: it answers the last
-        // batches, then ends (unless this runs on it, from an answer).
+        // The writer's end closes the syncer's channel: it answers the last
+        // batches, then ends. Not awaited from the syncer itself (an answer
+        // held the last clone) nor from the writer (a job did: the writer
+        // has not ended yet, so neither can the syncer).
         if let Some(handle) = self.syncer.take()
             && !ON_SYNCER.with(Cell::get)
+            && !ON_WRITER.with(Cell::get)
         {
             let _ = handle.join();
         }

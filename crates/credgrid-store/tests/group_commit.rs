@@ -212,6 +212,40 @@ fn a_write_inside_a_write_is_refused_instead_of_deadlocking() {
     assert!(matches!(nested, Ok(Err(StoreError::NestedWrite))));
 }
 
+/// The last handle of a store may be dropped by a job (on the writer) or
+/// by an answer (on the syncer): the store closes without waiting for the
+/// thread that drops it.
+#[test]
+fn the_last_handle_dropped_on_the_writer_or_the_syncer_closes_the_store() {
+    let db = temp_db("last-handle");
+    let (sent, received) = std::sync::mpsc::channel();
+    {
+        let store = Store::open(&db).unwrap();
+        let held = store.clone();
+        let answered = sent.clone();
+        store.write_then(
+            move |_tx: &mut WriteTx<'_>| -> R<()> {
+                drop(held);
+                Ok(())
+            },
+            move |r: R<()>| answered.send(r.is_ok()).unwrap(),
+        );
+    }
+    assert!(received.recv().unwrap(), "the job's batch committed");
+    {
+        let store = Store::open(&db).unwrap();
+        let held = store.clone();
+        store.write_then(
+            |_tx: &mut WriteTx<'_>| -> R<()> { Ok(()) },
+            move |r: R<()>| {
+                drop(held);
+                sent.send(r.is_ok()).unwrap();
+            },
+        );
+    }
+    assert!(received.recv().unwrap(), "the answer came after its fsync");
+}
+
 /// An answer runs on the syncer, once its batch is on disk: a blocking
 /// write from it would wait for the syncer itself, so it is refused too.
 #[test]
