@@ -146,11 +146,7 @@ impl Institution {
             return Err(AppError::invalid("limit", "must be 1 to 10000"));
         }
         self.read(|r| {
-            if report_node(r, actor, Permission::LedgerRead, None)?.is_some() {
-                return Err(AppError::Forbidden {
-                    permission: "scope".into(),
-                });
-            }
+            require_whole_ledger(r, actor)?;
             let digits = digits_of(r)?;
             let index = account_index(r)?;
             r.journal_entries(after_id, limit)?
@@ -165,11 +161,7 @@ impl Institution {
     /// earlier-numbered one (a generated book, a back-dated booking).
     pub fn first_journal_date(&self, actor: Actor) -> Result<Option<NaiveDate>, AppError> {
         self.read(|r| {
-            if report_node(r, actor, Permission::LedgerRead, None)?.is_some() {
-                return Err(AppError::Forbidden {
-                    permission: "scope".into(),
-                });
-            }
+            require_whole_ledger(r, actor)?;
             Ok(r.first_journal_date()?)
         })
     }
@@ -538,4 +530,15 @@ impl Institution {
             Ok(statements.into_values().collect())
         })
     }
+}
+
+/// The journal covers the whole institution: readable by a user with
+/// `LedgerRead` at the root only (elsewhere 403, `scope`).
+fn require_whole_ledger(r: &ReadTx<'_>, actor: Actor) -> Result<(), AppError> {
+    if report_node(r, actor, Permission::LedgerRead, None)?.is_some() {
+        return Err(AppError::Forbidden {
+            permission: "scope".into(),
+        });
+    }
+    Ok(())
 }

@@ -10,7 +10,7 @@
 //! collection permission and checks the loan's outlet is in the actor's scope.
 
 mod day;
-pub(crate) use day::schedule_loan_visits;
+pub(crate) use day::{legal_due, schedule_loan_visits};
 mod deposit;
 mod results;
 mod sender;

@@ -93,7 +93,13 @@ impl Institution {
                 None => tx.start_eod_run(date)?,
             };
             let before = u64::try_from(run.loans_processed).unwrap_or(0);
-            Ok((run.last_loan_id, before, tx.active_loan_count()?))
+            // For the chunk size and the progress bar: the run counted the
+            // active loans when it started.
+            let total = match run.loans_at_start {
+                Some(n) => u64::try_from(n).unwrap_or(0),
+                None => tx.active_loan_count()?,
+            };
+            Ok((run.last_loan_id, before, total))
         })?;
         let chunk_loans = chunk_loans(total);
         progress(done, total);

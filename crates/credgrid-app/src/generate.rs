@@ -7,6 +7,7 @@
 //! it); interest and penalty accrued up to the business date are posted per
 //! outlet and product, as the end of day does.
 
+use crate::collection::CollectionSettings;
 use crate::error::AppError;
 use crate::institution::{Institution, ProgressFn, business_date};
 use crate::lending::store_position;
@@ -19,7 +20,7 @@ use credgrid_core::ledger::{Funds, JournalEntry, JournalLine, PostingEvent};
 use credgrid_core::schedule;
 use credgrid_core::servicing::LoanPosition;
 use credgrid_core::{Currency, Money};
-use credgrid_store::{EscalationRow, LoanRow, LoanTransactionRow, NewClientRow, NewJournalEntry, WriteTx};
+use credgrid_store::{LoanRow, LoanTransactionRow, NewClientRow, NewJournalEntry, WriteTx};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -85,9 +86,8 @@ struct Setup {
     date: NaiveDate,
     actor: Actor,
     seed: u64,
-    /// Days past due from which a loan is due for legal action, and the channel.
-    legal_after_days_past_due: u32,
-    legal_channel: String,
+    /// The collection settings (when a loan is due for legal action).
+    collection: CollectionSettings,
 }
 
 impl Institution {
@@ -181,15 +181,14 @@ fn prepare(tx: &mut WriteTx<'_>, actor: Actor, spec: &PortfolioSpec) -> Result<S
         };
         products.push(ProductRules::from_row(&row)?);
     }
-    let collection = crate::collection::CollectionSettings::from_pairs(&tx.collection_settings()?)?;
+    let collection = CollectionSettings::from_pairs(&tx.collection_settings()?)?;
     Ok(Setup {
         outlets,
         products,
         date,
         actor,
         seed: spec.seed,
-        legal_after_days_past_due: collection.strategy.legal_after_days_past_due,
-        legal_channel: collection.strategy.legal_channel.code().into(),
+        collection,
     })
 }
 
@@ -413,7 +412,7 @@ fn escalate_as_if_running(
     loan_id: i64,
     days_past_due: u32,
 ) -> Result<(), AppError> {
-    let threshold = setup.legal_after_days_past_due;
+    let threshold = setup.collection.strategy.legal_after_days_past_due;
     if days_past_due < threshold {
         return Ok(());
     }
@@ -421,16 +420,8 @@ fn escalate_as_if_running(
         .date
         .checked_sub_days(Days::new(u64::from(days_past_due - threshold)))
         .unwrap_or(setup.date);
-    tx.insert_escalation(&EscalationRow {
-        id: 0,
-        loan_id,
-        kind: "legal_due".into(),
-        channel: setup.legal_channel.clone(),
-        business_date: crossed_on,
-        days_past_due: threshold,
-        decided_by: setup.actor.user_id,
-        note: format!("{threshold} days past due (threshold {threshold})"),
-    })?;
+    let row = crate::collection::legal_due(&setup.collection, loan_id, threshold, crossed_on, setup.actor);
+    tx.insert_escalation(&row)?;
     Ok(())
 }
 

@@ -19,6 +19,8 @@ pub struct EodRunRow {
     /// Restart cursor: every active loan with an id up to this one is done.
     pub last_loan_id: i64,
     pub summary: Option<String>,
+    /// Active loans when the run started (`None`: begun by a build before migration 015).
+    pub loans_at_start: Option<i64>,
 }
 
 /// What the end of day computed for one loan on one date. The primary key
@@ -43,6 +45,7 @@ fn eod_run(r: &Row<'_>) -> rusqlite::Result<EodRunRow> {
         loans_processed: r.get(4)?,
         last_loan_id: r.get(5)?,
         summary: r.get(6)?,
+        loans_at_start: r.get(7)?,
     })
 }
 
@@ -60,7 +63,8 @@ impl ReadTx<'_> {
     pub fn eod_run(&self, business_date: NaiveDate) -> Result<Option<EodRunRow>, StoreError> {
         self.conn
             .prepare_cached(
-                "SELECT business_date, status, started_at, finished_at, loans_processed, last_loan_id, summary
+                "SELECT business_date, status, started_at, finished_at, loans_processed, last_loan_id, summary,
+                   loans_at_start
                  FROM eod_run WHERE business_date = ?1",
             )
             .refine()?

@@ -318,21 +318,33 @@ fn escalate_legal(
         .iter()
         .filter(|l| l.days_past_due >= threshold && !marked.contains(&l.id));
     for loan in due {
-        let row = EscalationRow {
-            id: 0,
-            loan_id: loan.id,
-            kind: "legal_due".into(),
-            channel: settings.strategy.legal_channel.code().into(),
-            business_date: date,
-            days_past_due: loan.days_past_due,
-            decided_by: actor.user_id,
-            note: format!("{} days past due (threshold {threshold})", loan.days_past_due),
-        };
+        let row = legal_due(settings, loan.id, loan.days_past_due, date, actor);
         if tx.insert_escalation(&row)?.0 {
             day.legal_due += 1;
         }
     }
     Ok(())
+}
+
+/// The `legal_due` escalation of a loan `days_past_due` days past due on `date`.
+pub(crate) fn legal_due(
+    settings: &CollectionSettings,
+    loan_id: i64,
+    days_past_due: u32,
+    date: NaiveDate,
+    actor: Actor,
+) -> EscalationRow {
+    let threshold = settings.strategy.legal_after_days_past_due;
+    EscalationRow {
+        id: 0,
+        loan_id,
+        kind: "legal_due".into(),
+        channel: settings.strategy.legal_channel.code().into(),
+        business_date: date,
+        days_past_due,
+        decided_by: actor.user_id,
+        note: format!("{days_past_due} days past due (threshold {threshold})"),
+    }
 }
 
 /// The first missed installment of a loan raises a warning and a visit.
