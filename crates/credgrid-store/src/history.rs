@@ -294,8 +294,7 @@ impl WriteTx<'_> {
         let add = format!(
             "INSERT INTO portfolio_history (business_date, outlet_id, account_manager_id, currency, {MEASURES})
              VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ?5, ?6)
-             ON CONFLICT (business_date, outlet_id, account_manager_id, currency) DO UPDATE SET
-                disbursed_minor = excluded.disbursed_minor, collected_minor = excluded.collected_minor"
+             {FLOWS_UPSERT}"
         );
         for f in flows {
             conn.prepare_cached(&add)
@@ -407,6 +406,11 @@ const FLOWS: &str = "SELECT l.outlet_id AS outlet_id, l.account_manager_id AS ac
      WHERE t.business_date = ?1
      GROUP BY l.outlet_id, l.account_manager_id, l.currency";
 
+/// A history row meeting its date's row: only the flows are set.
+const FLOWS_UPSERT: &str =
+    "ON CONFLICT (business_date, outlet_id, account_manager_id, currency) DO UPDATE SET
+    disbursed_minor = excluded.disbursed_minor, collected_minor = excluded.collected_minor";
+
 /// Adds the day's flows (disbursed, collected) from the date's transactions
 /// to the history rows of `date`; returns the rows it created.
 fn record_flows(conn: &rusqlite::Connection, date: NaiveDate) -> Result<usize, StoreError> {
@@ -414,9 +418,7 @@ fn record_flows(conn: &rusqlite::Connection, date: NaiveDate) -> Result<usize, S
         "INSERT INTO portfolio_history (business_date, outlet_id, account_manager_id, currency, {MEASURES})
          SELECT ?1, outlet_id, account_manager_id, currency, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
             0, 0, 0, 0, 0, 0, disbursed, collected
-         FROM ({FLOWS}) WHERE true
-         ON CONFLICT (business_date, outlet_id, account_manager_id, currency) DO UPDATE SET
-            disbursed_minor = excluded.disbursed_minor, collected_minor = excluded.collected_minor"
+         FROM ({FLOWS}) WHERE true {FLOWS_UPSERT}"
     );
     conn.prepare_cached(&sql).refine()?.execute([date]).refine()
 }
