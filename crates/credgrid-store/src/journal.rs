@@ -264,7 +264,7 @@ impl ReadTx<'_> {
     /// Debit and credit totals per account and currency over the entries
     /// dated on or before `as_of`, for the outlets at or below `node_id`
     /// (`None`: the whole institution). Ordered by account, then currency.
-    /// Reads the per-day rollup `gl_daily` (kept by a trigger on journal_line).
+    /// Reads the per-day rollup `gl_daily` (kept by `insert_journal_entry`).
     pub fn trial_balance(
         &self,
         as_of: NaiveDate,
@@ -459,20 +459,61 @@ impl WriteTx<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .refine()?;
+        // The entry's lines summed per account and currency, for `gl_daily`.
+        let mut rollup: Vec<(&str, Currency, i64, i64)> = Vec::with_capacity(entry.lines().len());
         for (line_no, line) in (1_i64..).zip(entry.lines()) {
             let (debit, credit) = match line.side {
                 Side::Debit => (line.amount.minor(), 0),
                 Side::Credit => (0, line.amount.minor()),
             };
+            let (account, currency) = (line.account.as_str(), line.amount.currency());
             stmt.execute(params![
                 entry_id,
                 line_no,
-                line.account.as_str(),
-                line.amount.currency().code(),
+                account,
+                currency.code(),
                 debit,
                 credit
             ])
             .refine()?;
+            match rollup.iter_mut().find(|r| r.0 == account && r.1 == currency) {
+                Some(r) => {
+                    let too_big = || {
+                        StoreError::Constraint(format!(
+                            "journal entry: account {account} sums past the largest amount"
+                        ))
+                    };
+                    r.2 = r.2.checked_add(debit).ok_or_else(too_big)?;
+                    r.3 = r.3.checked_add(credit).ok_or_else(too_big)?;
+                }
+                None => rollup.push((account, currency, debit, credit)),
+            }
+        }
+        // The per-day rollup, in the same transaction as the lines (it was a
+        // trigger on journal_line until migration 016: one upsert per
+        // account here instead of a trigger program, a journal_entry lookup
+        // and a statement journal per line).
+        let mut upsert = self
+            .conn()
+            .prepare_cached(
+                "INSERT INTO gl_daily (business_date, outlet_id, account_code, currency, debit_minor, credit_minor)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (business_date, outlet_id, account_code, currency) DO UPDATE SET
+                     debit_minor = debit_minor + excluded.debit_minor,
+                     credit_minor = credit_minor + excluded.credit_minor",
+            )
+            .refine()?;
+        for (account, currency, debit, credit) in rollup {
+            upsert
+                .execute(params![
+                    meta.business_date,
+                    meta.outlet_id,
+                    account,
+                    currency.code(),
+                    debit,
+                    credit
+                ])
+                .refine()?;
         }
         Ok(entry_id)
     }

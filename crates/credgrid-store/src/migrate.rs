@@ -38,6 +38,11 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         "eod_portfolio",
         include_str!("../migrations/015_eod_portfolio.sql"),
     ),
+    (
+        16,
+        "rollup_in_store",
+        include_str!("../migrations/016_rollup_in_store.sql"),
+    ),
 ];
 
 /// FNV-1a 64 of the migration text: stable across builds and platforms.
