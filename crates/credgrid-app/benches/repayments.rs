@@ -6,7 +6,7 @@
 //! bounds the throughput; it varies less than the throughput with what else
 //! the machine runs). `cargo bench -p credgrid-app --bench repayments`
 //! (env: CREDGRID_BENCH_LOANS=100000 CREDGRID_BENCH_THREADS=64
-//! CREDGRID_BENCH_PER_THREAD=500).
+//! CREDGRID_BENCH_PER_THREAD=500 CREDGRID_BENCH_DB=a portfolio to copy).
 
 use credgrid_app::{Actor, IdempotencyKey, Institution, PortfolioSpec, Repayment};
 use credgrid_core::{Currency, Money};
@@ -28,18 +28,28 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("credgrid-bench-repay-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
-    let inst = Institution::open(&dir.join("bench.db"), today).unwrap();
+    let db = dir.join("bench.db");
+    // CREDGRID_BENCH_DB: a copy of that portfolio instead of a new one (say,
+    // one `credgrid generate` made), e.g. to run only the repayments under
+    // `valgrind --tool=callgrind`.
+    let given = std::env::var_os("CREDGRID_BENCH_DB");
+    if let Some(source) = &given {
+        std::fs::copy(source, &db).unwrap();
+    }
+    let inst = Institution::open(&db, today).unwrap();
     let admin = Actor { user_id: 1 };
-    inst.generate_portfolio(
-        admin,
-        PortfolioSpec {
-            loans,
-            seed: 1,
-            outlets: 8,
-        },
-        &|_, _| {},
-    )
-    .unwrap();
+    if given.is_none() {
+        inst.generate_portfolio(
+            admin,
+            PortfolioSpec {
+                loans,
+                seed: 1,
+                outlets: 8,
+            },
+            &|_, _| {},
+        )
+        .unwrap();
+    }
     // Repayments are a teller's (the administrator may not post them).
     if inst.user_named("demo.teller").unwrap().is_none() {
         inst.create_demo_staff(admin, 1, |role| format!("Bench {role}"))

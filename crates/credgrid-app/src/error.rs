@@ -39,6 +39,11 @@ pub enum AppError {
     /// The user is signed in but may not do this; `permission` names what is missing.
     #[error("{permission}: your roles do not allow this")]
     Forbidden { permission: String },
+    /// The store could not record or confirm a write (a failed commit or
+    /// fsync, a stopped writer): not the request's fault. A retry with the
+    /// same idempotency key answers the first result if it was recorded.
+    #[error("the store cannot take writes now ({reason}); retry with the same Idempotency-Key")]
+    Unavailable { reason: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -56,6 +61,7 @@ impl AppError {
             AppError::Refused { rule, .. } => rule,
             AppError::Unauthenticated { .. } => "unauthenticated",
             AppError::Forbidden { .. } => "forbidden",
+            AppError::Unavailable { .. } => "unavailable",
             AppError::Internal(_) => "internal",
         }
     }

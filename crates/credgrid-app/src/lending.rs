@@ -262,7 +262,7 @@ fn record_transaction(
     actor: Actor,
     journal_entry_id: Option<i64>,
     reverses_id: Option<i64>,
-) -> Result<i64, AppError> {
+) -> Result<LoanTransactionRow, AppError> {
     let t = LoanTransactionRow {
         id: 0,
         loan_id: row.id,
@@ -280,7 +280,7 @@ fn record_transaction(
         journal_entry_id,
         created_at: String::new(),
     };
-    Ok(tx.insert_loan_transaction(&t)?)
+    Ok(tx.append_loan_transaction(t)?)
 }
 
 /// The stored response of an idempotent request: a prior result to replay,
@@ -629,8 +629,7 @@ fn repay_loan(
     if row.status != "disbursed" {
         return Err(invalid_state(&row, "repayment"));
     }
-    let date = business_date(tx)?;
-    require_day_open(tx, date)?;
+    let date = open_business_date(tx)?;
     let value_date = repayment.value_date.unwrap_or(date);
     if value_date > date {
         return Err(AppError::invalid(
@@ -649,11 +648,12 @@ fn repay_loan(
         return Err(AppError::invalid("amount", "must be greater than zero"));
     }
     let currency = loan.rules.currency;
-    let id = if value_date == date {
+    let stored = if value_date == date {
         repay_today(tx, loan, repayment.amount, prepayment, actor, date)?
     } else {
         repay_back_dated(tx, loan, repayment.amount, prepayment, value_date, actor, date)?
     };
+    let id = stored.id;
     crate::audit::record(
         tx,
         actor,
@@ -667,8 +667,8 @@ fn repay_loan(
         None,
     )?;
     remember(tx, actor, &key, "transaction", id)?;
-    // The currency is known here: no second read of the loan.
-    Ok(transaction_view(tx.loan_transaction(id)?, currency))
+    // The transaction as stored and the currency are known here: nothing is read back.
+    Ok(transaction_view(stored, currency))
 }
 
 impl Institution {
@@ -985,6 +985,7 @@ fn post_single_row(
         Some(entry_id),
         None,
     )
+    .map(|t| t.id)
 }
 
 /// Disburses an approved loan on the business date.
@@ -1067,7 +1068,9 @@ fn settle_status(
         }
         _ => {}
     }
-    save(tx, &loan.row)
+    // A money movement changes only what servicing writes.
+    tx.update_loan_servicing(&loan.row)?;
+    Ok(())
 }
 
 /// A loan that closes gives back the provision held for it.
@@ -1095,13 +1098,29 @@ fn release_provision(tx: &mut WriteTx<'_>, loan: &mut Serviced, date: NaiveDate)
     Ok(())
 }
 
+/// The business date, refused while the end of day closes it (as
+/// `business_date` then `require_day_open`, in one read).
+fn open_business_date(r: &ReadTx<'_>) -> Result<NaiveDate, AppError> {
+    let (date, closing) = r
+        .business_date_open()?
+        .ok_or_else(|| AppError::Internal("the institution has no business date".into()))?;
+    if closing {
+        return Err(day_closing(date));
+    }
+    Ok(date)
+}
+
+fn day_closing(date: NaiveDate) -> AppError {
+    AppError::Refused {
+        rule: "end-of-day-running",
+        detail: format!("the end of day is closing {date}; try again when it has finished"),
+    }
+}
+
 /// Money does not move while the end of day closes the business date.
 pub(crate) fn require_day_open(r: &ReadTx<'_>, date: NaiveDate) -> Result<(), AppError> {
     if r.eod_run(date)?.is_some_and(|run| run.status == "running") {
-        return Err(AppError::Refused {
-            rule: "end-of-day-running",
-            detail: format!("the end of day is closing {date}; try again when it has finished"),
-        });
+        return Err(day_closing(date));
     }
     Ok(())
 }
@@ -1126,7 +1145,7 @@ fn repay_today(
     prepayment: Prepayment,
     actor: Actor,
     date: NaiveDate,
-) -> Result<i64, AppError> {
+) -> Result<LoanTransactionRow, AppError> {
     let outcome = loan
         .position
         .repay(date, amount, &loan.rules.order, prepayment)
@@ -1151,7 +1170,7 @@ fn repay_today(
         None,
     )?;
     let kind = transaction_kind(prepayment);
-    let id = record_transaction(
+    let stored = record_transaction(
         tx,
         &loan.row,
         kind,
@@ -1164,7 +1183,7 @@ fn repay_today(
         None,
     )?;
     settle_status(tx, &mut loan, actor, date)?;
-    Ok(id)
+    Ok(stored)
 }
 
 /// The dated events of a loan from its stored transactions (reversed ones
@@ -1292,7 +1311,7 @@ fn repay_back_dated(
     value_date: NaiveDate,
     actor: Actor,
     date: NaiveDate,
-) -> Result<i64, AppError> {
+) -> Result<LoanTransactionRow, AppError> {
     let disbursed_on = loan.row.disbursed_on.unwrap_or(date);
     if value_date < disbursed_on {
         return Err(AppError::invalid(
@@ -1340,7 +1359,7 @@ fn repay_back_dated(
     let text = format!("repayment of loan {} value-dated {value_date}", loan.row.id);
     let entry_id = post(tx, &loan.row, date, "repayment", text, &entry, None)?;
     let kind = transaction_kind(prepayment);
-    let id = record_transaction(
+    let stored = record_transaction(
         tx,
         &loan.row,
         kind,
@@ -1356,7 +1375,7 @@ fn repay_back_dated(
     post_recomputation(tx, &loan, expected, &old, &new, date)?;
     loan.position = new.position;
     settle_status(tx, &mut loan, actor, date)?;
-    Ok(id)
+    Ok(stored)
 }
 
 fn reverse_transaction(
@@ -1429,7 +1448,8 @@ fn reverse_transaction(
         actor,
         Some(entry_id),
         Some(transaction_id),
-    )?;
+    )?
+    .id;
     tx.set_transaction_reversed(transaction_id, id)?;
     let expected = Books::of_row(&loan.row).moved(&parts, 1);
     post_recomputation(tx, &loan, expected, &old, &new, date)?;
@@ -1485,7 +1505,8 @@ fn write_off_loan(
         actor,
         Some(entry_id),
         None,
-    )?;
+    )?
+    .id;
     loan.row.provision_minor = 0;
     store_position(&mut loan.row, &loan.position);
     loan.row.written_off_minor = total.minor();

@@ -37,6 +37,10 @@ impl From<StoreError> for AppError {
                 action: "reversal",
             },
             StoreError::DuplicateIdempotencyKey { .. } => AppError::IdempotencyMismatch,
+            StoreError::CommitFailed { reason } => AppError::Unavailable { reason },
+            StoreError::WriterGone => AppError::Unavailable {
+                reason: StoreError::WriterGone.to_string(),
+            },
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -251,4 +255,26 @@ pub(crate) fn journal_view(
         reverses_id: row.reverses_id,
         lines,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_the_store_could_not_record_or_confirm_is_unavailable_not_internal() {
+        let failed = AppError::from(StoreError::CommitFailed {
+            reason: "disk full".into(),
+        });
+        assert!(matches!(&failed, AppError::Unavailable { reason } if reason == "disk full"));
+        assert_eq!(failed.code(), "unavailable");
+        assert!(matches!(
+            AppError::from(StoreError::WriterGone),
+            AppError::Unavailable { .. }
+        ));
+        assert!(matches!(
+            AppError::from(StoreError::JobAborted),
+            AppError::Internal(_)
+        ));
+    }
 }

@@ -55,7 +55,22 @@ impl ReadTx<'_> {
         self.conn
             .prepare_cached("SELECT current_on FROM business_date WHERE id = 1")
             .refine()?
-            .query_row([], |r| r.get(0))
+            .query_row([], |r| crate::day::get(r, 0))
+            .optional()
+            .refine()
+    }
+
+    /// The business date and whether the end of day is closing it (a
+    /// `running` run), in one statement: money moves only on an open date.
+    pub fn business_date_open(&self) -> Result<Option<(NaiveDate, bool)>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT b.current_on, EXISTS (SELECT 1 FROM eod_run e
+                   WHERE e.business_date = b.current_on AND e.status = 'running')
+                 FROM business_date b WHERE b.id = 1",
+            )
+            .refine()?
+            .query_row([], |r| Ok((crate::day::get(r, 0)?, r.get(1)?)))
             .optional()
             .refine()
     }
@@ -68,7 +83,7 @@ impl ReadTx<'_> {
                  FROM eod_run WHERE business_date = ?1",
             )
             .refine()?
-            .query_row([business_date], eod_run)
+            .query_row([crate::day::Day(business_date)], eod_run)
             .optional()
             .refine()
     }

@@ -2,6 +2,7 @@
 //! (entries and lines), the trial balance per node and date, and the checks
 //! that prove the books balance.
 
+use crate::day::Day;
 use crate::error::{Refine, StoreError};
 use crate::store::{ReadTx, WriteTx};
 use chrono::{NaiveDate, Utc};
@@ -441,7 +442,7 @@ impl WriteTx<'_> {
             )
             .refine()?
             .execute(params![
-                meta.business_date,
+                Day(meta.business_date),
                 meta.event,
                 meta.loan_id,
                 meta.outlet_id,
@@ -506,7 +507,7 @@ impl WriteTx<'_> {
         for (account, currency, debit, credit) in rollup {
             upsert
                 .execute(params![
-                    meta.business_date,
+                    Day(meta.business_date),
                     meta.outlet_id,
                     account,
                     currency.code(),

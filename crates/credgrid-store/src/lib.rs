@@ -13,6 +13,7 @@ mod client;
 mod collection;
 mod config;
 mod daily;
+mod day;
 mod deposit;
 mod eod;
 mod error;

@@ -43,6 +43,11 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         "rollup_in_store",
         include_str!("../migrations/016_rollup_in_store.sql"),
     ),
+    (
+        17,
+        "transaction_kind_check",
+        include_str!("../migrations/017_transaction_kind_check.sql"),
+    ),
 ];
 
 /// FNV-1a 64 of the migration text: stable across builds and platforms.
@@ -76,6 +81,21 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
     if found > known {
         return Err(StoreError::SchemaTooNew { found, known });
     }
+    // Foreign keys are off while migrations run, as SQLite's procedure for
+    // rebuilding a table asks (a DROP TABLE would otherwise delete the rows
+    // the new table's references point at); each migration checks them
+    // before it commits instead.
+    conn.pragma_update(None, "foreign_keys", "OFF").refine()?;
+    let applied = apply_missing(conn);
+    conn.pragma_update(None, "foreign_keys", "ON").refine()?;
+    let applied = applied?;
+    seed_chart(conn)?;
+    Ok(applied)
+}
+
+/// The migrations not yet recorded, each in its own transaction, which
+/// commits only if no foreign key is left dangling.
+fn apply_missing(conn: &mut Connection) -> Result<usize, StoreError> {
     let mut applied = 0;
     for &(version, name, sql) in MIGRATIONS {
         let recorded: Option<i64> = conn
@@ -93,6 +113,17 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
         }
         let tx = conn.transaction().refine()?;
         tx.execute_batch(sql).refine()?;
+        let dangling: Option<(String, i64, String)> = tx
+            .query_row("PRAGMA foreign_key_check", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+            .refine()?;
+        if let Some((table, rowid, parent)) = dangling {
+            return Err(StoreError::Constraint(format!(
+                "migration {version} ({name}) leaves {table} row {rowid} referring to a missing {parent}"
+            )));
+        }
         tx.execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
             params![version, name, checksum(sql), Utc::now().to_rfc3339()],
@@ -101,7 +132,6 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
         tx.commit().refine()?;
         applied += 1;
     }
-    seed_chart(conn)?;
     Ok(applied)
 }
 

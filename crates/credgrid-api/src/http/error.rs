@@ -140,6 +140,7 @@ pub fn title(code: &str) -> &'static str {
         "concurrent-change" => "The resource was changed concurrently; retry",
         "unauthenticated" => "Sign in first: the session is missing, expired or ended",
         "forbidden" => "Your roles do not allow this",
+        "unavailable" => "The store cannot take writes now; retry with the same Idempotency-Key",
         _ => "A business rule refused the action",
     }
 }
@@ -171,6 +172,17 @@ impl From<AppError> for ApiError {
                 ApiError::new(StatusCode::UNAUTHORIZED, code, error.to_string())
             }
             AppError::Forbidden { .. } => ApiError::new(StatusCode::FORBIDDEN, code, error.to_string()),
+            AppError::Unavailable { reason } => {
+                // What the disk said stays in the server's log, as for an internal error.
+                eprintln!("credgrid: write unavailable: {reason}");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    code,
+                    "The store could not record or confirm this write. Retry with the same \
+                     Idempotency-Key: the retry answers the first result if it was recorded."
+                        .to_string(),
+                )
+            }
             AppError::Internal(detail) => ApiError::internal(detail),
         }
     }
@@ -184,6 +196,12 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // RFC 9110 §10.2.3: when to try again.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 9110 §11.6.1: a 401 names the scheme to authenticate with.
             let bearer = HeaderValue::from_static("Bearer");
@@ -260,5 +278,23 @@ mod tests {
         assert_eq!(doc["status"], 500);
         assert!(doc.get("detail").is_none());
         assert!(!doc.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn a_write_the_store_could_not_record_is_a_503_to_retry_with_the_same_key() {
+        let unavailable = || AppError::Unavailable {
+            reason: "disk I/O error at /secret/path".into(),
+        };
+        let doc = ApiError::from(unavailable()).to_value();
+        assert_eq!(doc["status"], 503);
+        assert!(doc["type"].as_str().unwrap().ends_with("/unavailable"), "{doc}");
+        assert!(
+            doc["detail"].as_str().unwrap().contains("Idempotency-Key"),
+            "{doc}"
+        );
+        assert!(!doc.to_string().contains("secret"));
+        let response = ApiError::from(unavailable()).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
     }
 }

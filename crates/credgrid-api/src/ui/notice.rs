@@ -108,6 +108,7 @@ fn detail_of(tr: Tr, error: &AppError) -> (String, Option<String>) {
         AppError::IdempotencyMismatch => (tr.t("ui.error.idempotency_detail"), None),
         AppError::Concurrent { .. } => (tr.t("ui.error.concurrent_detail"), None),
         AppError::Refused { detail, .. } => (detail.clone(), None),
+        AppError::Unavailable { .. } => (tr.t("ui.error.unavailable_detail"), None),
         AppError::Internal(_) => (tr.t("ui.error.internal_detail"), None),
     }
 }

@@ -65,6 +65,9 @@ pub(crate) fn app_failure(error: credgrid_app::AppError, locale: Locale) -> Fail
     use credgrid_app::AppError;
     match error {
         AppError::Internal(detail) => Failure::Internal(anyhow::anyhow!(detail)),
+        unavailable @ AppError::Unavailable { .. } => {
+            Failure::Internal(anyhow::anyhow!(unavailable.to_string()))
+        }
         other => Failure::Usage(t(locale, "error.refused", &[("detail", &other.to_string())])),
     }
 }
