@@ -9,7 +9,7 @@
 //! CREDGRID_BENCH_PER_THREAD=500 CREDGRID_BENCH_DB=a portfolio to copy).
 
 use credgrid_app::{Actor, IdempotencyKey, Institution, PortfolioSpec, Repayment};
-use credgrid_core::{Currency, Money};
+use credgrid_core::Money;
 use std::time::Instant;
 
 fn main() {
@@ -79,12 +79,19 @@ fn main() {
                         key: format!("{t}-{i}"),
                         request_hash: "h".into(),
                     };
-                    let r = Repayment {
-                        amount: Money::from_minor(100, Currency::CNY),
-                        value_date: None,
-                        prepayment: None,
+                    // As the API posts them: `repay_then`, the amount read in the loan's currency.
+                    let repayment = |currency| {
+                        Ok(Repayment {
+                            amount: Money::from_minor(100, currency),
+                            value_date: None,
+                            prepayment: None,
+                        })
                     };
-                    inst.repay(teller, loan as i64, r, Some(key)).unwrap();
+                    let (answer, answered) = std::sync::mpsc::channel();
+                    inst.repay_then(teller, loan as i64, repayment, Some(key), move |result| {
+                        let _ = answer.send(result);
+                    });
+                    answered.recv().unwrap().unwrap();
                 }
             });
         }

@@ -573,14 +573,17 @@ impl Institution {
         self.write(move |tx, _| repay_job(tx, actor, loan_id, repayment, prepayment, key))
     }
 
-    /// `repay` without blocking the caller, for a request that states its
-    /// amount without a currency: the write job reads the loan (unknown or
+    /// `repay` without waiting for the commit, for a request that states
+    /// its amount without a currency: reads the loan on a reader (unknown or
     /// outside the user's node: `NotFound`; without the permission:
     /// `Forbidden`), builds the repayment with `repayment(loan's currency)`
-    /// and goes on as `repay`. `done` is called with the result once it is
-    /// durable, on the store's syncer thread (a refusal: on the writer
-    /// thread at once). Keep it short: send it over a channel. If the job
-    /// panics, `done` is dropped uncalled.
+    /// and works it out there; the write job then only checks that the loan
+    /// (its version) and the business date are unchanged and writes, or
+    /// works it out again if they moved. `done` is called with the result
+    /// once it is durable, on the store's syncer thread (a refusal: on the
+    /// writer thread, or at once on the caller's for a refused amount).
+    /// Keep it short: send it over a channel. The caller's thread reads the
+    /// store briefly (one loan); if the job panics, `done` is dropped uncalled.
     pub fn repay_then(
         &self,
         actor: Actor,
@@ -589,15 +592,147 @@ impl Institution {
         key: Option<IdempotencyKey>,
         done: impl FnOnce(Result<TransactionView, AppError>) + Send + 'static,
     ) {
-        let job = move |tx: &mut WriteTx<'_>, _: &_| {
-            // The loan is read once: its product gives the currency to read the amount in.
-            let (row, _) = loan_for(tx, actor, Permission::RepaymentPost, loan_id)?;
-            let repayment = repayment(product_rules(tx, row.product_id)?.currency)?;
-            let prepayment = parse_prepayment(repayment.prepayment.as_deref())?;
-            repay_loan(tx, actor, row, repayment, prepayment, key)
+        // The repayment is worked out on a reader first (the writer is the
+        // one serial thread; this takes a fifth of a repayment's work off
+        // it); the write job checks that the loan and the business date are
+        // still what it was worked out from, else works it out again.
+        let prepared = match self.read(|r| Ok(prepare_repayment(r, actor, loan_id, repayment))) {
+            Ok(Preparation::Refused(error)) | Err(error) => return done(Err(error)),
+            Ok(prepared) => prepared,
+        };
+        let job = move |tx: &mut WriteTx<'_>, _: &_| match prepared {
+            Preparation::Refused(error) => Err(error),
+            Preparation::Prepared(prepared) => repay_prepared(tx, actor, *prepared, key),
+            Preparation::Unprepared(repayment) => {
+                // The loan is read once: its product gives the currency to read the amount in.
+                let (row, _) = loan_for(tx, actor, Permission::RepaymentPost, loan_id)?;
+                let repayment = repayment.build(product_rules(tx, row.product_id)?.currency)?;
+                let prepayment = parse_prepayment(repayment.prepayment.as_deref())?;
+                repay_loan(tx, actor, row, repayment, prepayment, key)
+            }
         };
         self.write_then(job, done);
     }
+}
+
+/// The amount of a repayment request, read once the loan's currency is known.
+enum RequestedRepayment<F> {
+    /// Not read yet.
+    Unread(F),
+    /// Read by the preparation.
+    Read(Repayment),
+}
+
+impl<F: FnOnce(Currency) -> Result<Repayment, AppError>> RequestedRepayment<F> {
+    fn build(self, currency: Currency) -> Result<Repayment, AppError> {
+        match self {
+            RequestedRepayment::Unread(read) => read(currency),
+            RequestedRepayment::Read(repayment) => Ok(repayment),
+        }
+    }
+}
+
+/// What a reader found out about a repayment before its write job.
+enum Preparation<F> {
+    /// Worked out in full from the loan at a version, on a business date.
+    Prepared(Box<PreparedRepayment>),
+    /// The request itself is wrong (its amount): answered without a write.
+    Refused(AppError),
+    /// Anything else — the loan unknown, not the user's, not disbursed, the
+    /// day closing, back-dated, an overpayment: the write job does it all
+    /// and answers (a retry of a stored request gets the first result).
+    Unprepared(RequestedRepayment<F>),
+}
+
+/// A repayment worked out by `prepare_repayment`.
+struct PreparedRepayment {
+    /// The loan as read (its `row.version`) with the repayment applied.
+    loan: Serviced,
+    date: NaiveDate,
+    repayment: Repayment,
+    prepayment: Prepayment,
+    parts: RepaymentParts,
+    entry: JournalEntry,
+}
+
+fn prepare_repayment<F: FnOnce(Currency) -> Result<Repayment, AppError>>(
+    r: &ReadTx<'_>,
+    actor: Actor,
+    loan_id: i64,
+    requested: F,
+) -> Preparation<F> {
+    let Ok((row, _)) = loan_for(r, actor, Permission::RepaymentPost, loan_id) else {
+        return Preparation::Unprepared(RequestedRepayment::Unread(requested));
+    };
+    let Ok(currency) = product_rules(r, row.product_id).map(|rules| rules.currency) else {
+        return Preparation::Unprepared(RequestedRepayment::Unread(requested));
+    };
+    let repayment = match requested(currency) {
+        Ok(repayment) => repayment,
+        Err(error) => return Preparation::Refused(error),
+    };
+    let Ok(prepayment) = parse_prepayment(repayment.prepayment.as_deref()) else {
+        return Preparation::Unprepared(RequestedRepayment::Read(repayment));
+    };
+    let date = match r.business_date_open() {
+        Ok(Some((date, false))) => date,
+        _ => return Preparation::Unprepared(RequestedRepayment::Read(repayment)),
+    };
+    let simple = row.status == "disbursed"
+        && repayment.value_date.is_none_or(|d| d == date)
+        && repayment.amount.currency() == currency
+        && repayment.amount.is_positive();
+    if !simple {
+        return Preparation::Unprepared(RequestedRepayment::Read(repayment));
+    }
+    let Ok(mut loan) = load_serviced(r, row) else {
+        return Preparation::Unprepared(RequestedRepayment::Read(repayment));
+    };
+    match apply_repayment(&mut loan, repayment.amount, prepayment, date) {
+        Ok((parts, entry)) => Preparation::Prepared(Box::new(PreparedRepayment {
+            loan,
+            date,
+            repayment,
+            prepayment,
+            parts,
+            entry,
+        })),
+        Err(_) => Preparation::Unprepared(RequestedRepayment::Read(repayment)),
+    }
+}
+
+/// The write job of a prepared repayment: a retry of a stored request gets
+/// the first result; if the loan moved (another version) or the business
+/// date did, the repayment is worked out again here, as `repay` does.
+fn repay_prepared(
+    tx: &mut WriteTx<'_>,
+    actor: Actor,
+    prepared: PreparedRepayment,
+    key: Option<IdempotencyKey>,
+) -> Result<TransactionView, AppError> {
+    if let Some(id) = prior_result(tx, actor, &key)? {
+        return transaction_of(tx, id);
+    }
+    let loan_id = prepared.loan.row.id;
+    let unchanged = tx.loan_version(loan_id)? == Some(prepared.loan.row.version)
+        && tx.business_date_open()? == Some((prepared.date, false));
+    if !unchanged {
+        let (row, _) = loan_for(tx, actor, Permission::RepaymentPost, loan_id)?;
+        return repay_loan(tx, actor, row, prepared.repayment, prepared.prepayment, key);
+    }
+    let currency = prepared.loan.rules.currency;
+    let amount = prepared.repayment.amount;
+    let stored = write_repayment(
+        tx,
+        prepared.loan,
+        &prepared.parts,
+        &prepared.entry,
+        amount,
+        prepared.prepayment,
+        actor,
+        prepared.date,
+    )?;
+    finish_repayment(tx, actor, amount, stored, currency, &key)
 }
 
 /// The write job of a repayment (see `Institution::repay`).
@@ -622,7 +757,6 @@ fn repay_loan(
     prepayment: Prepayment,
     key: Option<IdempotencyKey>,
 ) -> Result<TransactionView, AppError> {
-    let loan_id = row.id;
     if let Some(id) = prior_result(tx, actor, &key)? {
         return transaction_of(tx, id);
     }
@@ -653,20 +787,29 @@ fn repay_loan(
     } else {
         repay_back_dated(tx, loan, repayment.amount, prepayment, value_date, actor, date)?
     };
+    finish_repayment(tx, actor, repayment.amount, stored, currency, &key)
+}
+
+/// The audit record and the idempotency key of a stored repayment, and its view.
+fn finish_repayment(
+    tx: &mut WriteTx<'_>,
+    actor: Actor,
+    amount: Money,
+    stored: LoanTransactionRow,
+    currency: Currency,
+    key: &Option<IdempotencyKey>,
+) -> Result<TransactionView, AppError> {
     let id = stored.id;
     crate::audit::record(
         tx,
         actor,
         "loan.repay",
         "loan",
-        loan_id,
-        Some(format!(
-            "transaction={id} amount={}",
-            repayment.amount.to_major_string()
-        )),
+        stored.loan_id,
+        Some(format!("transaction={id} amount={}", amount.to_major_string())),
         None,
     )?;
-    remember(tx, actor, &key, "transaction", id)?;
+    remember(tx, actor, key, "transaction", id)?;
     // The transaction as stored and the currency are known here: nothing is read back.
     Ok(transaction_view(stored, currency))
 }
@@ -1146,6 +1289,18 @@ fn repay_today(
     actor: Actor,
     date: NaiveDate,
 ) -> Result<LoanTransactionRow, AppError> {
+    let (parts, entry) = apply_repayment(&mut loan, amount, prepayment, date)?;
+    write_repayment(tx, loan, &parts, &entry, amount, prepayment, actor, date)
+}
+
+/// A repayment dated `date` applied to the loan's position: the parts it
+/// pays and the journal entry that books them. Computes only.
+fn apply_repayment(
+    loan: &mut Serviced,
+    amount: Money,
+    prepayment: Prepayment,
+    date: NaiveDate,
+) -> Result<(RepaymentParts, JournalEntry), AppError> {
     let outcome = loan
         .position
         .repay(date, amount, &loan.rules.order, prepayment)
@@ -1157,6 +1312,22 @@ fn repay_today(
         .gl
         .repayment(parts, Funds::Cash)
         .map_err(ledger_error)?;
+    Ok((parts, entry))
+}
+
+/// Writes a repayment `apply_repayment` computed: its journal entry, its
+/// transaction, and the loan (closed if it owes nothing now).
+#[allow(clippy::too_many_arguments)]
+fn write_repayment(
+    tx: &mut WriteTx<'_>,
+    mut loan: Serviced,
+    parts: &RepaymentParts,
+    entry: &JournalEntry,
+    amount: Money,
+    prepayment: Prepayment,
+    actor: Actor,
+    date: NaiveDate,
+) -> Result<LoanTransactionRow, AppError> {
     // Everything is checked: from here on only writes, which fail only if
     // the database does (then the whole batch fails), so no savepoint.
     tx.final_writes();
@@ -1166,7 +1337,7 @@ fn repay_today(
         date,
         "repayment",
         format!("repayment of loan {}", loan.row.id),
-        &entry,
+        entry,
         None,
     )?;
     let kind = transaction_kind(prepayment);
@@ -1177,7 +1348,7 @@ fn repay_today(
         date,
         date,
         amount,
-        &parts,
+        parts,
         actor,
         Some(entry_id),
         None,

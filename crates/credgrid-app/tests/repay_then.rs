@@ -109,3 +109,53 @@ fn a_refused_amount_writes_nothing_and_keeps_the_key_free() {
     assert!(accepted.is_ok(), "{accepted:?}");
     assert_eq!(inst.loan_transactions(AUDITOR, 1).unwrap().len(), before + 1);
 }
+
+/// `repay_then` works a repayment out on a reader before its write job; when
+/// other repayments of the same loan commit in between (here: all of them
+/// at once, so most preparations are stale), the write job works it out
+/// again. The loan ends exactly as after the same repayments one by one.
+#[test]
+fn concurrent_repayments_of_one_loan_end_as_the_same_repayments_in_turn() {
+    const REPAYMENTS: usize = 24;
+    let together = institution("repay-then-together", 2);
+    let in_turn = institution("repay-then-in-turn", 2);
+    std::thread::scope(|s| {
+        for n in 0..REPAYMENTS {
+            let inst = &together;
+            s.spawn(move || {
+                let (result, _) = repay_then(inst, 1, 1_000, &format!("k-{n}"));
+                result.expect("every repayment is taken");
+            });
+        }
+    });
+    for n in 0..REPAYMENTS {
+        let repayment = Repayment {
+            amount: Money::from_minor(1_000, Currency::CNY),
+            value_date: None,
+            prepayment: None,
+        };
+        in_turn
+            .repay(TELLER, 1, repayment, key(&format!("k-{n}")))
+            .unwrap();
+    }
+    let repayments = |inst: &Institution| {
+        let all = inst.loan_transactions(AUDITOR, 1).unwrap();
+        all.into_iter()
+            .filter(|t| t.kind == "repayment")
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (repayments(&together), repayments(&in_turn));
+    assert_eq!(a.len(), REPAYMENTS);
+    let parts = |ts: &[TransactionView]| -> Vec<(i64, i64, i64)> {
+        ts.iter()
+            .map(|t| (t.principal.minor(), t.interest.minor(), t.penalty.minor()))
+            .collect()
+    };
+    // Each repayment took the parts due after the ones before it.
+    assert_eq!(parts(&a), parts(&b));
+    assert_eq!(
+        together.loan(AUDITOR, 1).unwrap().balances,
+        in_turn.loan(AUDITOR, 1).unwrap().balances
+    );
+    assert!(together.check().unwrap().violations.is_empty());
+}

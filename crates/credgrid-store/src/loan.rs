@@ -198,6 +198,17 @@ impl ReadTx<'_> {
         found.ok_or(StoreError::NotFound { table: "loan", id })
     }
 
+    /// The version of loan `id` (every change of its row raises it), or
+    /// `None` if there is no such loan.
+    pub fn loan_version(&self, id: i64) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT version FROM loan WHERE id = ?1")
+            .refine()?
+            .query_row([id], |r| r.get(0))
+            .optional()
+            .refine()
+    }
+
     /// The product of loan `id` (a loan's product never changes), without
     /// reading the rest of the row.
     pub fn loan_product_id(&self, id: i64) -> Result<i64, StoreError> {
