@@ -92,6 +92,14 @@ impl Institution {
         with_current(&self.inner, || self.inner.store.read(f))
     }
 
+    /// `read` if a read connection is free now; else `Err(f)` at once.
+    pub(crate) fn try_read<T, F>(&self, f: F) -> Result<Result<T, AppError>, F>
+    where
+        F: FnOnce(&ReadTx<'_>) -> Result<T, AppError>,
+    {
+        with_current(&self.inner, || self.inner.store.try_read(f))
+    }
+
     pub(crate) fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut WriteTx<'_>, &Inner) -> Result<T, AppError> + Send + 'static,

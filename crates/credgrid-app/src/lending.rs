@@ -583,7 +583,9 @@ impl Institution {
     /// once it is durable, on the store's syncer thread (a refusal: on the
     /// writer thread, or at once on the caller's for a refused amount).
     /// Keep it short: send it over a channel. The caller's thread reads the
-    /// store briefly (one loan); if the job panics, `done` is dropped uncalled.
+    /// store briefly (one loan), never waiting for a read connection (none
+    /// free: the write job does it all); if the job panics, `done` is
+    /// dropped uncalled.
     pub fn repay_then(
         &self,
         actor: Actor,
@@ -596,9 +598,21 @@ impl Institution {
         // one serial thread; this takes a fifth of a repayment's work off
         // it); the write job checks that the loan and the business date are
         // still what it was worked out from, else works it out again.
-        let prepared = match self.read(|r| Ok(prepare_repayment(r, actor, loan_id, repayment))) {
-            Ok(Preparation::Refused(error)) | Err(error) => return done(Err(error)),
-            Ok(prepared) => prepared,
+        // Only on a read connection that is free now: the caller (an async
+        // worker) must not wait for one; without, the write job does it all.
+        let mut requested = Some(repayment);
+        let prepared = match self.try_read(|r| {
+            let repayment = requested
+                .take()
+                .ok_or_else(|| AppError::Internal("read twice".into()))?;
+            Ok(prepare_repayment(r, actor, loan_id, repayment))
+        }) {
+            Ok(Ok(Preparation::Refused(error)) | Err(error)) => return done(Err(error)),
+            Ok(Ok(prepared)) => prepared,
+            Err(_) => match requested.take() {
+                Some(repayment) => Preparation::Unprepared(RequestedRepayment::Unread(repayment)),
+                None => return done(Err(AppError::Internal("the repayment was lost".into()))),
+            },
         };
         let job = move |tx: &mut WriteTx<'_>, _: &_| match prepared {
             Preparation::Refused(error) => Err(error),

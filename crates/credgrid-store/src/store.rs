@@ -423,7 +423,27 @@ impl Store {
         F: FnOnce(&ReadTx<'_>) -> Result<T, E>,
         E: From<StoreError>,
     {
-        let lease = self.inner.readers.take();
+        Self::read_on(self.inner.readers.take(), query)
+    }
+
+    /// `read` if a read connection is free now, else `Err(query)` at once
+    /// (for a thread that must not wait, such as an async worker).
+    pub fn try_read<T, E, F>(&self, query: F) -> Result<Result<T, E>, F>
+    where
+        F: FnOnce(&ReadTx<'_>) -> Result<T, E>,
+        E: From<StoreError>,
+    {
+        match self.inner.readers.try_take() {
+            Some(lease) => Ok(Self::read_on(lease, query)),
+            None => Err(query),
+        }
+    }
+
+    fn read_on<T, E, F>(lease: Lease<'_>, query: F) -> Result<T, E>
+    where
+        F: FnOnce(&ReadTx<'_>) -> Result<T, E>,
+        E: From<StoreError>,
+    {
         let conn = lease.conn();
         conn.execute_batch("BEGIN").refine().map_err(E::from)?;
         let result = query(&ReadTx { conn });
@@ -757,6 +777,15 @@ impl ReaderPool {
         })
     }
 
+    /// An idle connection, if there is one now.
+    fn try_take(&self) -> Option<Lease<'_>> {
+        let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()?;
+        Some(Lease {
+            pool: self,
+            conn: Some(conn),
+        })
+    }
+
     fn take(&self) -> Lease<'_> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         loop {
@@ -830,6 +859,36 @@ mod tests {
         fn drop(&mut self) {
             self.remove();
         }
+    }
+
+    /// `try_read` never waits: with every read connection leased it hands
+    /// the query back unrun; with one free it runs it.
+    #[test]
+    fn try_read_runs_on_a_free_reader_and_never_waits_for_one() {
+        let db = TempDb::new(
+            std::env::temp_dir().join(format!("credgrid-store-try-read-{}.db", std::process::id())),
+        );
+        let store = Store::open(&db.0).unwrap();
+        let one = |r: &ReadTx<'_>| -> R<i64> { r.conn.query_row("SELECT 1", [], |row| row.get(0)).refine() };
+        assert_eq!(store.try_read(one).ok().map(Result::unwrap), Some(1));
+        // Hold every reader but one, then the last: only then is try_read refused.
+        fn hold(store: &Store, left: usize, at_last: &dyn Fn(&Store)) {
+            if left == 0 {
+                return at_last(store);
+            }
+            store
+                .read(|_| -> R<()> {
+                    hold(store, left - 1, at_last);
+                    Ok(())
+                })
+                .unwrap();
+        }
+        hold(&store, READERS - 1, &|store| {
+            assert!(store.try_read(one).is_ok(), "one reader is free")
+        });
+        hold(&store, READERS, &|store| {
+            assert!(store.try_read(one).is_err(), "no reader is free")
+        });
     }
 
     /// If the batch's transaction is lost mid-batch (here a job ends it
