@@ -106,8 +106,8 @@ impl Institution {
                 let balance = debit.checked_sub(credit).map_err(overflow)?;
                 let (d, c) = totals.unwrap_or((Money::zero(currency), Money::zero(currency)));
                 totals = Some((
-                    d.checked_add(debit).unwrap_or(d),
-                    c.checked_add(credit).unwrap_or(c),
+                    d.checked_add(debit).map_err(overflow)?,
+                    c.checked_add(credit).map_err(overflow)?,
                 ));
                 let name_key = index
                     .get(&row.account_code)
@@ -443,25 +443,33 @@ impl Institution {
                         total_equity: zero,
                     });
                 let amount = Money::from_minor(natural(&kind, balance), currency);
-                let add = |total: &mut Money| *total = total.checked_add(amount).unwrap_or(*total);
+                let add = |total: &mut Money| -> Result<(), AppError> {
+                    *total = total
+                        .checked_add(amount)
+                        .map_err(|_| sum_overflow("balance sheet"))?;
+                    Ok(())
+                };
                 match kind.as_str() {
                     "asset" | "contra_asset" => {
-                        add(&mut sheet.total_assets);
+                        add(&mut sheet.total_assets)?;
                         sheet.assets.push(statement_line(&index, &code, &kind, amount));
                     }
                     "liability" => {
-                        add(&mut sheet.total_liabilities);
+                        add(&mut sheet.total_liabilities)?;
                         sheet
                             .liabilities
                             .push(statement_line(&index, &code, &kind, amount));
                     }
                     "equity" => {
-                        add(&mut sheet.total_equity);
+                        add(&mut sheet.total_equity)?;
                         sheet.equity.push(statement_line(&index, &code, &kind, amount));
                     }
-                    "income" => add(&mut sheet.earnings),
+                    "income" => add(&mut sheet.earnings)?,
                     _ => {
-                        sheet.earnings = sheet.earnings.checked_sub(amount).unwrap_or(sheet.earnings);
+                        sheet.earnings = sheet
+                            .earnings
+                            .checked_sub(amount)
+                            .map_err(|_| sum_overflow("balance sheet"))?;
                     }
                 }
             }
@@ -514,18 +522,27 @@ impl Institution {
                         total_expenses: zero,
                         net_income: zero,
                     });
-                let amount = Money::from_minor(natural(&kind, balance - opening), currency);
+                let moved = balance
+                    .checked_sub(opening)
+                    .ok_or_else(|| sum_overflow("income statement"))?;
+                let amount = Money::from_minor(natural(&kind, moved), currency);
                 if kind == "income" {
-                    st.total_income = st.total_income.checked_add(amount).unwrap_or(st.total_income);
+                    st.total_income = st
+                        .total_income
+                        .checked_add(amount)
+                        .map_err(|_| sum_overflow("income statement"))?;
                     st.income.push(statement_line(&index, &code, &kind, amount));
                 } else {
-                    st.total_expenses = st.total_expenses.checked_add(amount).unwrap_or(st.total_expenses);
+                    st.total_expenses = st
+                        .total_expenses
+                        .checked_add(amount)
+                        .map_err(|_| sum_overflow("income statement"))?;
                     st.expenses.push(statement_line(&index, &code, &kind, amount));
                 }
                 st.net_income = st
                     .total_income
                     .checked_sub(st.total_expenses)
-                    .unwrap_or(st.net_income);
+                    .map_err(|_| sum_overflow("income statement"))?;
             }
             Ok(statements.into_values().collect())
         })
@@ -541,4 +558,9 @@ fn require_whole_ledger(r: &ReadTx<'_>, actor: Actor) -> Result<(), AppError> {
         });
     }
     Ok(())
+}
+
+/// A report total past the largest amount: refused, never silently capped.
+fn sum_overflow(report: &str) -> AppError {
+    AppError::Internal(format!("{report}: a total exceeds the largest amount"))
 }
