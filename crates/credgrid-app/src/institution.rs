@@ -123,6 +123,18 @@ impl Institution {
             .write_then(move |tx| with_current(&inner, || f(tx, &inner)), done);
     }
 
+    /// The store writer's counts since this institution was opened.
+    pub fn store_activity(&self) -> crate::model::StoreActivity {
+        let stats = self.inner.store.writer_stats();
+        crate::model::StoreActivity {
+            batches_committed: stats.commits,
+            jobs_committed: stats.jobs_committed,
+            jobs_refused: stats.jobs_refused,
+            batches_failed: stats.batches_failed,
+            syncs: stats.syncs,
+        }
+    }
+
     pub fn business_date(&self) -> Result<NaiveDate, AppError> {
         self.read(business_date)
     }

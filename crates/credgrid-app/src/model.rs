@@ -436,3 +436,19 @@ pub struct IncomeStatement {
     pub total_expenses: Money,
     pub net_income: Money,
 }
+
+/// What the store's writer has done since the institution was opened: how
+/// well writes share their commits and fsyncs (group commit).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreActivity {
+    /// Batches of write jobs committed (one transaction each).
+    pub batches_committed: u64,
+    /// Write jobs committed in them.
+    pub jobs_committed: u64,
+    /// Write jobs refused (rolled back alone).
+    pub jobs_refused: u64,
+    /// Batches whose commit failed.
+    pub batches_failed: u64,
+    /// fsyncs of the write-ahead log (each makes one or more batches durable).
+    pub syncs: u64,
+}

@@ -300,3 +300,67 @@ fn repayment_ids(addr: &str, loan_id: i64) -> Vec<i64> {
         }
     }
 }
+
+/// Stopped with SIGTERM, `serve` finishes and says on stderr what the group
+/// commit did: writes committed, batches and fsyncs.
+#[test]
+fn a_graceful_stop_reports_the_writes_and_fsyncs() {
+    let scratch = Scratch(std::env::temp_dir().join(format!("credgrid-serve-stop-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&scratch.0);
+    std::fs::create_dir_all(&scratch.0).unwrap();
+    let db = scratch.0.join("stop.db");
+    let loan_id = generated_db(&db);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_credgrid"))
+        .args(["serve", "--quiet", "--addr", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start credgrid serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let start = line.find("http://").expect("a URL") + "http://".len();
+    let addr = line[start..].split('/').next().unwrap().to_string();
+    let login = json!({"username": "demo.teller", "password": "demo-teller-2026"});
+    let (status, reply) = http_as(&addr, None, "POST", "/api/v1/sessions", None, &login).unwrap();
+    assert_eq!(status, 201, "login: {reply}");
+    let bearer = reply["token"].as_str().unwrap().to_string();
+    for n in 0..3 {
+        let path = format!("/api/v1/loans/{loan_id}/repayments");
+        let (status, reply) = http_as(
+            &addr,
+            Some(&bearer),
+            "POST",
+            &path,
+            Some(&format!("stop-{n}")),
+            &json!({"amount": "1.00"}),
+        )
+        .unwrap();
+        assert_eq!(status, 201, "{reply}");
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "a graceful stop exits 0: {exit:?}");
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let report = stderr
+        .lines()
+        .find(|l| l.starts_with("stopped:"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let writes: u64 = report
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(
+        writes >= 3,
+        "the three repayments (and the sign-in) were writes: {report}"
+    );
+    assert!(report.contains("fsyncs"), "{report}");
+}

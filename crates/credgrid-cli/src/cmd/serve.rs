@@ -50,7 +50,27 @@ pub(crate) fn run(args: Args, db: &Path, locale: Locale) -> Outcome {
             .and_then(|()| writeln!(out, "{web}"))
             .and_then(|()| out.flush());
     };
-    serve_blocking(institution, &args.addr, options, announce).map_err(|e| {
+    let store = institution.clone();
+    let served = serve_blocking(institution, &args.addr, options, announce);
+    if served.is_ok() {
+        // What the group commit did, for whoever runs the server.
+        let a = store.store_activity();
+        eprintln!(
+            "{}",
+            t(
+                locale,
+                "serve.stopped",
+                &[
+                    ("jobs", &a.jobs_committed.to_string()),
+                    ("batches", &a.batches_committed.to_string()),
+                    ("syncs", &a.syncs.to_string()),
+                    ("refused", &a.jobs_refused.to_string()),
+                    ("failed", &a.batches_failed.to_string()),
+                ]
+            )
+        );
+    }
+    served.map_err(|e| {
         Failure::Usage(t(
             locale,
             "error.field_invalid",
