@@ -32,13 +32,18 @@ struct Server {
 
 impl Server {
     fn start(db: &Path) -> Server {
+        Server::start_with(db, Stdio::inherit())
+    }
+
+    /// `start`, with the server's stderr going to `stderr`.
+    fn start_with(db: &Path, stderr: Stdio) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_credgrid"))
             .env("CREDGRID_USER", "demo.administrator")
             .env("CREDGRID_PASSWORD", "demo-administrator-2026")
             .args(["serve", "--quiet", "--addr", "127.0.0.1:0", "--db"])
             .arg(db)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start credgrid serve");
         let mut line = String::new();
@@ -310,19 +315,8 @@ fn a_graceful_stop_reports_the_writes_and_fsyncs() {
     std::fs::create_dir_all(&scratch.0).unwrap();
     let db = scratch.0.join("stop.db");
     let loan_id = generated_db(&db);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_credgrid"))
-        .args(["serve", "--quiet", "--addr", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start credgrid serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let start = line.find("http://").expect("a URL") + "http://".len();
-    let addr = line[start..].split('/').next().unwrap().to_string();
+    let mut server = Server::start_with(&db, Stdio::piped());
+    let addr = server.addr.clone();
     let login = json!({"username": "demo.teller", "password": "demo-teller-2026"});
     let (status, reply) = http_as(&addr, None, "POST", "/api/v1/sessions", None, &login).unwrap();
     assert_eq!(status, 201, "login: {reply}");
