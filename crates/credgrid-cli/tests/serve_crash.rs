@@ -335,14 +335,20 @@ fn a_graceful_stop_reports_the_writes_and_fsyncs() {
         assert_eq!(status, 201, "{reply}");
     }
     let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(term.success());
-    let exit = child.wait().unwrap();
+    let exit = server.child.wait().unwrap();
     assert!(exit.success(), "a graceful stop exits 0: {exit:?}");
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    server
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     let report = stderr
         .lines()
         .find(|l| l.starts_with("stopped:"))
