@@ -108,7 +108,9 @@ fn main() {
         .iter()
         .map(|(name, us)| {
             let spent = us - before.get(name).copied().unwrap_or(0);
-            format!("{name}={:.1}us", spent as f64 / n as f64)
+            // Tenths of a microsecond, in integers.
+            let tenths = spent * 10 / n.max(1);
+            format!("{name}={}.{}us", tenths / 10, tenths % 10)
         })
         .collect();
     println!("store CPU per repayment: {}", per.join(" "));

@@ -600,22 +600,14 @@ impl Institution {
         // still what it was worked out from, else works it out again.
         // Only on a read connection that is free now: the caller (an async
         // worker) must not wait for one; without, the write job does it all.
+        // A refused amount (or a failed read) is answered at once.
         let mut requested = Some(repayment);
-        let prepared = match self.try_read(|r| {
-            let repayment = requested
-                .take()
-                .ok_or_else(|| AppError::Internal("read twice".into()))?;
-            Ok(prepare_repayment(r, actor, loan_id, repayment))
-        }) {
-            Ok(Ok(Preparation::Refused(error)) | Err(error)) => return done(Err(error)),
+        let prepared = match self.try_read(|r| prepare_repayment(r, actor, loan_id, &mut requested)) {
             Ok(Ok(prepared)) => prepared,
-            Err(_) => match requested.take() {
-                Some(repayment) => Preparation::Unprepared(RequestedRepayment::Unread(repayment)),
-                None => return done(Err(AppError::Internal("the repayment was lost".into()))),
-            },
+            Ok(Err(error)) => return done(Err(error)),
+            Err(_) => Preparation::Unprepared(RequestedRepayment::Unread(requested)),
         };
         let job = move |tx: &mut WriteTx<'_>, _: &_| match prepared {
-            Preparation::Refused(error) => Err(error),
             Preparation::Prepared(prepared) => repay_prepared(tx, actor, *prepared, key),
             Preparation::Unprepared(repayment) => {
                 // The loan is read once: its product gives the currency to read the amount in.
@@ -631,8 +623,8 @@ impl Institution {
 
 /// The amount of a repayment request, read once the loan's currency is known.
 enum RequestedRepayment<F> {
-    /// Not read yet.
-    Unread(F),
+    /// Not read yet (`None` only if reading it failed, which was answered).
+    Unread(Option<F>),
     /// Read by the preparation.
     Read(Repayment),
 }
@@ -640,18 +632,20 @@ enum RequestedRepayment<F> {
 impl<F: FnOnce(Currency) -> Result<Repayment, AppError>> RequestedRepayment<F> {
     fn build(self, currency: Currency) -> Result<Repayment, AppError> {
         match self {
-            RequestedRepayment::Unread(read) => read(currency),
+            RequestedRepayment::Unread(Some(read)) => read(currency),
+            RequestedRepayment::Unread(None) => {
+                Err(AppError::Internal("the repayment was already read".into()))
+            }
             RequestedRepayment::Read(repayment) => Ok(repayment),
         }
     }
 }
 
-/// What a reader found out about a repayment before its write job.
+/// What a reader found out about a repayment before its write job (a
+/// wrong amount is `Err` instead: answered without a write).
 enum Preparation<F> {
     /// Worked out in full from the loan at a version, on a business date.
     Prepared(Box<PreparedRepayment>),
-    /// The request itself is wrong (its amount): answered without a write.
-    Refused(AppError),
     /// Anything else — the loan unknown, not the user's, not disbursed, the
     /// day closing, back-dated, an overpayment: the write job does it all
     /// and answers (a retry of a stored request gets the first result).
@@ -669,49 +663,57 @@ struct PreparedRepayment {
     entry: JournalEntry,
 }
 
+/// Works the repayment out on reader `r`; takes the amount out of
+/// `requested` only once the loan's currency is known.
 fn prepare_repayment<F: FnOnce(Currency) -> Result<Repayment, AppError>>(
     r: &ReadTx<'_>,
     actor: Actor,
     loan_id: i64,
-    requested: F,
-) -> Preparation<F> {
+    requested: &mut Option<F>,
+) -> Result<Preparation<F>, AppError> {
+    let unprepared = |requested: &mut Option<F>| {
+        Ok(Preparation::Unprepared(RequestedRepayment::Unread(
+            requested.take(),
+        )))
+    };
     let Ok((row, _)) = loan_for(r, actor, Permission::RepaymentPost, loan_id) else {
-        return Preparation::Unprepared(RequestedRepayment::Unread(requested));
+        return unprepared(requested);
     };
     let Ok(currency) = product_rules(r, row.product_id).map(|rules| rules.currency) else {
-        return Preparation::Unprepared(RequestedRepayment::Unread(requested));
+        return unprepared(requested);
     };
-    let repayment = match requested(currency) {
-        Ok(repayment) => repayment,
-        Err(error) => return Preparation::Refused(error),
+    let Some(read) = requested.take() else {
+        return unprepared(requested);
     };
+    let repayment = read(currency)?;
+    let unprepared = |repayment| Ok(Preparation::Unprepared(RequestedRepayment::Read(repayment)));
     let Ok(prepayment) = parse_prepayment(repayment.prepayment.as_deref()) else {
-        return Preparation::Unprepared(RequestedRepayment::Read(repayment));
+        return unprepared(repayment);
     };
     let date = match r.business_date_open() {
         Ok(Some((date, false))) => date,
-        _ => return Preparation::Unprepared(RequestedRepayment::Read(repayment)),
+        _ => return unprepared(repayment),
     };
     let simple = row.status == "disbursed"
         && repayment.value_date.is_none_or(|d| d == date)
         && repayment.amount.currency() == currency
         && repayment.amount.is_positive();
     if !simple {
-        return Preparation::Unprepared(RequestedRepayment::Read(repayment));
+        return unprepared(repayment);
     }
     let Ok(mut loan) = load_serviced(r, row) else {
-        return Preparation::Unprepared(RequestedRepayment::Read(repayment));
+        return unprepared(repayment);
     };
     match apply_repayment(&mut loan, repayment.amount, prepayment, date) {
-        Ok((parts, entry)) => Preparation::Prepared(Box::new(PreparedRepayment {
+        Ok((parts, entry)) => Ok(Preparation::Prepared(Box::new(PreparedRepayment {
             loan,
             date,
             repayment,
             prepayment,
             parts,
             entry,
-        })),
-        Err(_) => Preparation::Unprepared(RequestedRepayment::Read(repayment)),
+        }))),
+        Err(_) => unprepared(repayment),
     }
 }
 

@@ -28,23 +28,7 @@ pub(crate) fn text(date: NaiveDate) -> String {
     if !(0..=9999).contains(&year) {
         return date.format("%F").to_string();
     }
-    let (month, day) = (date.month(), date.day());
-    let digits = [
-        year / 1000,
-        year / 100 % 10,
-        year / 10 % 10,
-        year % 10,
-        -1,
-        (month / 10) as i32,
-        (month % 10) as i32,
-        -1,
-        (day / 10) as i32,
-        (day % 10) as i32,
-    ];
-    digits
-        .iter()
-        .map(|&d| u8::try_from(d).map_or('-', |d| char::from(b'0' + d)))
-        .collect()
+    format!("{year:04}-{:02}-{:02}", date.month(), date.day())
 }
 
 /// Reads `YYYY-MM-DD` (anything else as chrono's `%F` parser would).
