@@ -131,19 +131,13 @@ fn now_text(now: DateTime<Utc>) -> String {
 }
 
 fn token_hash(token: &str) -> String {
-    use std::fmt::Write;
-    let digest = Sha256::digest(token.as_bytes());
-    let mut hex = String::with_capacity(2 * digest.len());
-    for b in digest {
-        let _ = write!(hex, "{b:02x}");
-    }
-    hex
+    credgrid_core::audit::hex(&Sha256::digest(token.as_bytes()))
 }
 
 fn new_token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    credgrid_core::audit::hex(&bytes)
 }
 
 /// The argon2id hash (PHC string) of a password.

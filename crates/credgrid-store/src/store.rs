@@ -54,6 +54,15 @@ pub const BATCH_JOBS_MAX: usize = 512;
 pub const QUEUE_JOBS_MAX: usize = 8192;
 /// Read connections in the pool.
 pub const READERS: usize = 4;
+/// How much of the database file each read connection maps into memory.
+/// In WAL mode a read transaction that finds the WAL changed since its
+/// previous one drops its whole page cache, so under a stream of commits a
+/// reader would copy every page it touches out of the OS cache again (a
+/// `pread` each); mapped, it reads the file's pages in place (pages newer
+/// in the WAL are still read from there). Bounded so that a scan over a
+/// large database (the end of day's portfolio read) adds at most this much
+/// file-backed memory to the process.
+pub(crate) const READER_MMAP_BYTES: i64 = 256 * 1024 * 1024;
 /// How long a statement waits for a lock held by another process.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// WAL frames (pages) beyond which the writer checkpoints itself, which
@@ -445,10 +454,14 @@ impl Store {
         E: From<StoreError>,
     {
         let conn = lease.conn();
-        conn.execute_batch("BEGIN").refine().map_err(E::from)?;
+        // Cached: `execute_batch` would parse the statement on every read.
+        conn.prepare_cached("BEGIN")
+            .and_then(|mut begin| begin.execute([]))
+            .refine()
+            .map_err(E::from)?;
         let result = query(&ReadTx { conn });
         // A read transaction changed nothing; ending it cannot lose data.
-        let _ = conn.execute_batch("COMMIT");
+        let _ = exec_cached(conn, "COMMIT");
         result
     }
 }
@@ -769,6 +782,8 @@ impl ReaderPool {
             let conn = Connection::open(path).refine()?;
             configure(&conn, 16 * 1024)?;
             conn.pragma_update(None, "query_only", "ON").refine()?;
+            conn.pragma_update(None, "mmap_size", READER_MMAP_BYTES)
+                .refine()?;
             idle.push(conn);
         }
         Ok(ReaderPool {

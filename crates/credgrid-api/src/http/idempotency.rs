@@ -10,7 +10,6 @@ use axum::http::HeaderMap;
 use credgrid_app::IdempotencyKey;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::fmt::Write;
 
 pub const HEADER: &str = "Idempotency-Key";
 /// The longest key accepted.
@@ -45,10 +44,7 @@ pub fn idempotency_key(key: String, method: &str, path: &str, user_id: i64, body
         hasher.update(part.as_bytes());
         hasher.update(b"\n");
     }
-    let mut request_hash = String::with_capacity(64);
-    for byte in hasher.finalize() {
-        let _ = write!(request_hash, "{byte:02x}");
-    }
+    let request_hash = credgrid_core::audit::hex(&hasher.finalize());
     IdempotencyKey { key, request_hash }
 }
 

@@ -75,7 +75,7 @@ impl CurrencyCache {
 fn transaction_created(loan_id: i64, tx: &credgrid_app::TransactionView) -> Response {
     created(
         format!("{PREFIX}/loans/{loan_id}/transactions"),
-        dto::transaction_json(tx),
+        dto::TransactionJson::from(tx),
     )
 }
 

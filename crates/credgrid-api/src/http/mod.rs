@@ -75,7 +75,7 @@ pub(crate) fn ok(body: Value) -> Response {
 }
 
 /// 201 with a JSON body and the new resource's location.
-pub(crate) fn created(location: String, body: Value) -> Response {
+pub(crate) fn created(location: String, body: impl serde::Serialize) -> Response {
     let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);

@@ -8,6 +8,7 @@
 use super::locale::Tr;
 use chrono::NaiveDate;
 use credgrid_app::{AppError, IdempotencyKey};
+use credgrid_core::audit::hex;
 use credgrid_core::money::{MoneyError, parse_plain_decimal};
 use credgrid_core::{Currency, Money};
 use rust_decimal::Decimal;
@@ -183,10 +184,6 @@ pub(crate) fn new_idempotency_key() -> String {
     let mut digest = Sha256::new();
     digest.update(format!("{nanos}/{n}/{}", std::process::id()).as_bytes());
     format!("ui-{}", &hex(&digest.finalize())[..32])
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Percent-decoding with `+` as a space; invalid UTF-8 becomes U+FFFD.
