@@ -410,7 +410,7 @@ struct MajorText(Money);
 
 impl serde::Serialize for MajorText {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0.to_major_string())
+        serializer.serialize_str(&money_text(&self.0))
     }
 }
 
