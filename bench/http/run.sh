@@ -101,6 +101,8 @@ echo "server CPU per 2xx: $((TOTAL * 1000000 / $(getconf CLK_TCK) / (OK2XX > 0 ?
 kill -TERM $SERVER
 wait $SERVER || true
 trap - EXIT
+# The server's own account at its stop: group commit, WAL fsyncs, checkpoints.
+tail -n 2 "$DIR/serve.log"
 
 AFTER=$(sqlite3 "$DB" "SELECT count(*) FROM loan_transaction WHERE kind = 'repayment'")
 # Every new repayment (warm-up and run) has its own key, none twice ...

@@ -132,6 +132,11 @@ impl Institution {
             jobs_refused: stats.jobs_refused,
             batches_failed: stats.batches_failed,
             syncs: stats.syncs,
+            sync_slowest_micros: stats.sync_slowest_micros,
+            syncs_slow: stats.syncs_slow,
+            writer_checkpoints: stats.writer_checkpoints,
+            writer_checkpoint_micros: stats.writer_checkpoint_micros,
+            wal_frames_longest: stats.wal_frames_longest,
         }
     }
 

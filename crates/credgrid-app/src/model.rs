@@ -451,4 +451,14 @@ pub struct StoreActivity {
     pub batches_failed: u64,
     /// fsyncs of the write-ahead log (each makes one or more batches durable).
     pub syncs: u64,
+    /// The slowest of them (µs).
+    pub sync_slowest_micros: u64,
+    /// Those slower than the store's `SLOW_SYNC` (10 ms).
+    pub syncs_slow: u64,
+    /// Checkpoints the writer had to run itself (commits wait meanwhile) …
+    pub writer_checkpoints: u64,
+    /// … and their time in all (µs).
+    pub writer_checkpoint_micros: u64,
+    /// The longest the write-ahead log has been (frames).
+    pub wal_frames_longest: i64,
 }

@@ -32,7 +32,10 @@
 //! commits never wait for them; the writer checkpoints itself only when the
 //! WAL outgrows `WAL_FRAMES_MAX` (the checkpointer could not keep up). A
 //! checkpoint syncs the WAL before it copies frames back and the database
-//! file after: moving checkpoints changes no durability.
+//! file after: moving checkpoints changes no durability. The checkpointer's
+//! connection writes through the `credgrid-vfs` shim, which sends the copied
+//! pages to the disk in small groups as they are written, so its fsync never
+//! floods the disk queue in front of the syncer's.
 
 use crate::error::{Refine, StoreError};
 use crate::migrate::migrate;
@@ -54,23 +57,22 @@ pub const BATCH_JOBS_MAX: usize = 512;
 pub const QUEUE_JOBS_MAX: usize = 8192;
 /// Read connections in the pool.
 pub const READERS: usize = 4;
-/// How much of the database file each read connection maps into memory.
-/// In WAL mode a read transaction that finds the WAL changed since its
-/// previous one drops its whole page cache, so under a stream of commits a
-/// reader would copy every page it touches out of the OS cache again (a
-/// `pread` each); mapped, it reads the file's pages in place (pages newer
-/// in the WAL are still read from there). Bounded so that a scan over a
-/// large database (the end of day's portfolio read) adds at most this much
-/// file-backed memory to the process.
-pub(crate) const READER_MMAP_BYTES: i64 = 256 * 1024 * 1024;
 /// How long a statement waits for a lock held by another process.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// WAL frames (pages) beyond which the writer checkpoints itself, which
 /// lets the next transaction restart the WAL from its beginning. Under a
 /// steady stream of commits the checkpointer rarely catches up exactly, so
-/// this bounds the WAL (16 MiB; one 4096-frame segment of the WAL index,
-/// which keeps page lookups short).
-pub(crate) const WAL_FRAMES_MAX: i64 = 4_096;
+/// this bounds the WAL (about 120 MiB). Each of those checkpoints stops
+/// every commit for a moment (1–2 ms, it copies what the checkpointer has
+/// not yet), so the bound is set for few of them: at 10,000 repayments a
+/// second, 4,096 frames meant 50 a second; 30,000 means about 10. Long
+/// WALs cost readers little, as the checkpointer keeps the part they must
+/// search (the frames not yet copied back) short.
+pub(crate) const WAL_FRAMES_MAX: i64 = 30_000;
+/// The WAL file's size kept after a restart (bytes): above the longest the
+/// WAL grows under `WAL_FRAMES_MAX`, so a busy server reuses its blocks
+/// instead of giving them back and allocating them again at every restart.
+pub(crate) const WAL_KEPT_BYTES: i64 = 256 * 1024 * 1024;
 /// The writer's page cache (KiB). Small on purpose: every COMMIT walks the
 /// cache's hash table, so a 128 MiB cache cost each repayment batch more
 /// than the page reads it saved (measured: writer CPU per repayment 123 µs
@@ -84,8 +86,13 @@ pub(crate) const STATEMENT_CACHE_MAX: usize = 512;
 /// The most checkpoints in a row the checkpointer runs to catch up with
 /// the writer before it sleeps again.
 pub(crate) const CATCH_UP_ROUNDS: u32 = 8;
-/// How often the checkpointer looks for committed frames to copy back.
-pub(crate) const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+/// How often the checkpointer looks for committed frames to copy back while
+/// there are some. Often, so that each checkpoint copies little (its pages
+/// leave for the disk in small paced groups, see `credgrid-vfs`) and the
+/// writer's own checkpoints find little left to copy.
+pub(crate) const CHECKPOINT_EVERY: Duration = Duration::from_millis(5);
+/// How often it looks once a look found nothing new (an idle store).
+pub(crate) const CHECKPOINT_IDLE: Duration = Duration::from_millis(50);
 
 /// A read-only view inside one read transaction (a consistent snapshot).
 /// The typed query methods live on this type (see the table modules).
@@ -198,6 +205,8 @@ struct Inner {
 struct Checkpoints {
     /// Frames in the WAL as last seen by a checkpoint.
     wal_frames: AtomicI64,
+    /// The most frames a checkpoint has seen in the WAL.
+    wal_frames_longest: AtomicI64,
     /// Set when the store closes: the checkpointer stops.
     closing: Mutex<bool>,
     wake: Condvar,
@@ -216,7 +225,21 @@ pub struct WriterStats {
     pub batches_failed: u64,
     /// fsyncs of the write-ahead log by the syncer (each covers one or more batches).
     pub syncs: u64,
+    /// The slowest of those fsyncs (µs): every answer of its batches waited for it.
+    pub sync_slowest_micros: u64,
+    /// Those fsyncs that took longer than `SLOW_SYNC`.
+    pub syncs_slow: u64,
+    /// Checkpoints the writer ran itself because the WAL outgrew
+    /// `WAL_FRAMES_MAX` (no commit runs meanwhile) …
+    pub writer_checkpoints: u64,
+    /// … and the time they took (µs).
+    pub writer_checkpoint_micros: u64,
+    /// The longest the WAL has been (frames, as seen by a checkpoint).
+    pub wal_frames_longest: i64,
 }
+
+/// An fsync of the WAL slower than this is counted in `WriterStats::syncs_slow`.
+pub(crate) const SLOW_SYNC: Duration = Duration::from_millis(10);
 
 #[derive(Default)]
 struct Counters {
@@ -225,6 +248,10 @@ struct Counters {
     jobs_refused: AtomicU64,
     batches_failed: AtomicU64,
     syncs: AtomicU64,
+    sync_slowest_micros: AtomicU64,
+    syncs_slow: AtomicU64,
+    writer_checkpoints: AtomicU64,
+    writer_checkpoint_micros: AtomicU64,
     /// Set when the disk refused an fsync: no write is accepted any more.
     sync_failed: AtomicBool,
 }
@@ -296,7 +323,7 @@ impl Store {
             });
         }
         configure(&conn, WRITER_CACHE_KIB)?;
-        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
+        conn.pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)
             .refine()?;
         migrate(&mut conn)?;
         // The checkpointer copies the WAL back; the writer only when it grew too long.
@@ -349,6 +376,11 @@ impl Store {
             jobs_refused: c.jobs_refused.load(Ordering::Relaxed),
             batches_failed: c.batches_failed.load(Ordering::Relaxed),
             syncs: c.syncs.load(Ordering::Relaxed),
+            sync_slowest_micros: c.sync_slowest_micros.load(Ordering::Relaxed),
+            syncs_slow: c.syncs_slow.load(Ordering::Relaxed),
+            writer_checkpoints: c.writer_checkpoints.load(Ordering::Relaxed),
+            writer_checkpoint_micros: c.writer_checkpoint_micros.load(Ordering::Relaxed),
+            wal_frames_longest: self.inner.checkpoints.wal_frames_longest.load(Ordering::Relaxed),
         }
     }
 
@@ -497,8 +529,19 @@ fn writer_loop(
         if checkpoints.wal_frames.load(Ordering::Relaxed) > WAL_FRAMES_MAX {
             // Nothing commits meanwhile, so this copies every frame and the
             // next batch starts the WAL over (unless a reader still uses it).
-            let frames = checkpoint(&conn).map_or(0, |(log, done)| log - done);
+            let started = std::time::Instant::now();
+            let frames = match checkpoint(&conn) {
+                Ok((log, done)) => {
+                    checkpoints.wal_frames_longest.fetch_max(log, Ordering::Relaxed);
+                    log - done
+                }
+                Err(_) => 0,
+            };
             checkpoints.wal_frames.store(frames, Ordering::Relaxed);
+            counters.writer_checkpoints.fetch_add(1, Ordering::Relaxed);
+            counters
+                .writer_checkpoint_micros
+                .fetch_add(micros(started.elapsed()), Ordering::Relaxed);
         }
     }
 }
@@ -522,7 +565,16 @@ fn syncer_loop(database: &Path, committed: Receiver<Vec<Answer>>, counters: &Cou
         let synced = if counters.sync_failed.load(Ordering::Acquire) {
             Err(SYNC_FAILED.to_string())
         } else {
-            wal.sync()
+            let started = std::time::Instant::now();
+            let synced = wal.sync();
+            let took = started.elapsed();
+            counters
+                .sync_slowest_micros
+                .fetch_max(micros(took), Ordering::Relaxed);
+            if took > SLOW_SYNC {
+                counters.syncs_slow.fetch_add(1, Ordering::Relaxed);
+            }
+            synced
         };
         match synced {
             Ok(()) => {
@@ -593,6 +645,11 @@ impl WalFile {
     }
 }
 
+/// A duration in whole microseconds (saturating).
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
 /// A passive checkpoint: `(frames in the WAL, frames copied back)`.
 fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
@@ -600,40 +657,56 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
     })
 }
 
-/// Copies committed frames back; once the WAL is half as long as
-/// `WAL_FRAMES_MAX`, checkpoints again until every committed frame is
-/// copied back (at most `CATCH_UP_ROUNDS` rounds). Each round copies what
-/// the writer committed during the previous one, so the rounds shorten until
-/// one ends between two commits with nothing left: the writer's next
-/// transaction then starts the WAL over, and the writer does not have to
-/// checkpoint itself (which stops every commit while it copies).
-fn catch_up(conn: &Connection, shared: &Checkpoints) {
-    let mut seen = -1;
+/// Copies committed frames back, checkpointing again until a round finds
+/// nothing committed since the previous one (at most `CATCH_UP_ROUNDS`
+/// rounds). Each round copies what the writer committed during the previous
+/// one, so the rounds shorten until one ends between two commits with
+/// nothing left: the writer's next transaction then starts the WAL over,
+/// and the writer does not have to checkpoint itself (which stops every
+/// commit while it copies). Returns the WAL's state after the last round,
+/// `(frames in the WAL, frames copied back)`, if a round ran.
+fn catch_up(conn: &Connection, shared: &Checkpoints) -> Option<(i64, i64)> {
+    let mut seen = None;
     for _ in 0..CATCH_UP_ROUNDS {
+        // A failed checkpoint loses nothing: the frames stay in the WAL for the next one.
         let Ok((log, done)) = checkpoint(conn) else {
-            return;
+            return seen;
         };
         shared.wal_frames.store(log, Ordering::Relaxed);
-        // Short enough to go on; or caught up: nothing committed since the previous round.
-        if done >= log && log == seen {
-            return;
+        shared.wal_frames_longest.fetch_max(log, Ordering::Relaxed);
+        // Caught up: nothing committed since the previous round.
+        let caught_up = done >= log && seen.is_some_and(|(before, _)| before == log);
+        seen = Some((log, done));
+        if caught_up {
+            break;
         }
-        seen = log;
     }
+    seen
 }
 
 /// Starts the thread that copies committed WAL frames back into the
-/// database file every `CHECKPOINT_EVERY`, on its own connection.
+/// database file every `CHECKPOINT_EVERY` (every `CHECKPOINT_IDLE` while
+/// nothing is committed), on its own connection. That
+/// connection writes the database file through the `credgrid-vfs` shim,
+/// which paces the copy so that it never floods the disk queue in front of
+/// the syncer's WAL fsyncs (see that crate); where the shim cannot be
+/// registered, it opens the file as every other connection does.
 fn start_checkpointer(path: &Path, shared: Arc<Checkpoints>) -> Result<JoinHandle<()>, StoreError> {
-    let conn = Connection::open(path).refine()?;
+    let conn = match credgrid_vfs::register() {
+        Ok(vfs) => Connection::open_with_flags_and_vfs(path, rusqlite::OpenFlags::default(), vfs),
+        Err(_) => Connection::open(path),
+    }
+    .refine()?;
     configure(&conn, 2 * 1024)?;
     conn.pragma_update(None, "wal_autocheckpoint", 0).refine()?;
     std::thread::Builder::new()
         .name("credgrid-checkpoint".into())
         .spawn(move || {
             let mut closing = shared.closing.lock().unwrap_or_else(|p| p.into_inner());
+            let mut last = None;
+            let mut pause = CHECKPOINT_IDLE;
             while !*closing {
-                closing = match shared.wake.wait_timeout(closing, CHECKPOINT_EVERY) {
+                closing = match shared.wake.wait_timeout(closing, pause) {
                     Ok((guard, _)) => guard,
                     Err(poisoned) => poisoned.into_inner().0,
                 };
@@ -641,8 +714,11 @@ fn start_checkpointer(path: &Path, shared: Arc<Checkpoints>) -> Result<JoinHandl
                     break;
                 }
                 drop(closing);
-                // A failed checkpoint loses nothing: the frames stay in the WAL for the next one.
-                catch_up(&conn, &shared);
+                let now = catch_up(&conn, &shared);
+                // Idle: the WAL is as the previous look left it, every frame copied back.
+                let idle = now.is_some_and(|(log, done)| done >= log) && now == last;
+                pause = if idle { CHECKPOINT_IDLE } else { CHECKPOINT_EVERY };
+                last = now;
                 closing = shared.closing.lock().unwrap_or_else(|p| p.into_inner());
             }
         })
@@ -782,8 +858,11 @@ impl ReaderPool {
             let conn = Connection::open(path).refine()?;
             configure(&conn, 16 * 1024)?;
             conn.pragma_update(None, "query_only", "ON").refine()?;
-            conn.pragma_update(None, "mmap_size", READER_MMAP_BYTES)
-                .refine()?;
+            // No file mapping (`mmap_size`): in WAL mode a read transaction
+            // that finds the WAL changed unmaps the whole mapping, so under a
+            // stream of commits every read paid for an munmap and page
+            // faults — 10 % more CPU on the HTTP workers than reading with
+            // `pread` (docs/benchmarks.md, session 6).
             idle.push(conn);
         }
         Ok(ReaderPool {

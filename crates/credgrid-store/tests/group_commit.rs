@@ -426,6 +426,7 @@ fn batch_of_three(
         jobs_refused: after.jobs_refused - before.jobs_refused,
         batches_failed: after.batches_failed - before.batches_failed,
         syncs: after.syncs - before.syncs,
+        ..after
     };
     let stored = store.read(|r| r.loan_transactions(loan_id)).unwrap();
     (got, stored.iter().map(|t| t.interest_minor).collect(), stats)
@@ -477,4 +478,35 @@ fn a_job_that_keeps_its_savepoint_rolls_back_alone() {
     );
     assert_eq!(stored, [1, 1]);
     assert_eq!((stats.jobs_refused, stats.batches_failed), (1, 0), "{stats:?}");
+}
+
+#[test]
+fn the_checkpointer_copies_the_log_back_in_paced_groups() {
+    let path = temp_db("paced-checkpoints");
+    let store = Store::open(&path).unwrap();
+    let seed = seed(&store);
+    let loan_id = one_loan(&store, seed);
+    let before = credgrid_vfs::paced_writebacks();
+    // Enough pages for several groups of `credgrid_vfs::PACE_PAGES`.
+    for round in 0..40_i64 {
+        store
+            .write(move |tx: &mut WriteTx<'_>| -> R<()> {
+                for i in 0..100 {
+                    repay(tx, seed, loan_id, 100, round * 100 + i + 1)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while credgrid_vfs::paced_writebacks() == before && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(
+        credgrid_vfs::paced_writebacks() > before,
+        "the checkpointer's connection writes the database file through the pacing shim"
+    );
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.read(|r| r.loan_transactions(loan_id)).unwrap().len(), 4_000);
 }

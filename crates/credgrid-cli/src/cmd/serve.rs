@@ -69,6 +69,20 @@ pub(crate) fn run(args: Args, db: &Path, locale: Locale) -> Outcome {
                 ]
             )
         );
+        eprintln!(
+            "{}",
+            t(
+                locale,
+                "serve.wal",
+                &[
+                    ("slowest_ms", &millis_text(a.sync_slowest_micros)),
+                    ("slow", &a.syncs_slow.to_string()),
+                    ("checkpoints", &a.writer_checkpoints.to_string()),
+                    ("checkpoint_ms", &millis_text(a.writer_checkpoint_micros)),
+                    ("frames", &a.wal_frames_longest.to_string()),
+                ]
+            )
+        );
     }
     served.map_err(|e| {
         Failure::Usage(t(
@@ -83,4 +97,9 @@ pub(crate) fn run(args: Args, db: &Path, locale: Locale) -> Outcome {
             ],
         ))
     })
+}
+
+/// Microseconds as milliseconds with one decimal, truncated ("12.3").
+fn millis_text(micros: u64) -> String {
+    format!("{}.{}", micros / 1000, micros % 1000 / 100)
 }
