@@ -252,6 +252,11 @@ fn check_journal(r: &ReadTx<'_>, report: &mut CheckReport) -> Result<(), AppErro
     for id in r.entries_without_lines(FINDINGS_MAX)? {
         report.violations.push(format!("journal entry {id} has no lines"));
     }
+    for (id, loan_id) in r.unlinked_repayment_entries(FINDINGS_MAX)? {
+        report.violations.push(format!(
+            "journal entry {id} is a repayment of loan {loan_id} that no transaction of the loan refers to"
+        ));
+    }
     for (currency, net) in r.trial_balance_net()? {
         if net != 0 {
             report.violations.push(format!(

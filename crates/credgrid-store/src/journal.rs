@@ -216,10 +216,36 @@ impl ReadTx<'_> {
         self.entries_with_lines(&sql, params![after_id, limit])
     }
 
-    /// A loan's entries, oldest first, with lines.
+    /// A loan's entries, oldest first, with lines. Its repayment entries are
+    /// found through its transactions (the loan index leaves them out, see
+    /// migration 018); the others through the index.
     pub fn loan_journal(&self, loan_id: i64) -> Result<Vec<JournalEntryRow>, StoreError> {
-        let sql = format!("SELECT {ENTRY_COLUMNS} FROM journal_entry WHERE loan_id = ?1 ORDER BY id");
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM journal_entry WHERE loan_id = ?1 AND event <> 'repayment'
+             UNION ALL
+             SELECT {ENTRY_COLUMNS} FROM journal_entry WHERE id IN
+                 (SELECT journal_entry_id FROM loan_transaction WHERE loan_id = ?1)
+               AND loan_id = ?1 AND event = 'repayment'
+             ORDER BY id"
+        );
         self.entries_with_lines(&sql, params![loan_id])
+    }
+
+    /// Check: repayment entries of a loan that no transaction of that loan
+    /// refers to — the loan's journal (`loan_journal`) would not show them.
+    pub fn unlinked_repayment_entries(&self, limit: u32) -> Result<Vec<(i64, i64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.id, e.loan_id FROM journal_entry e
+                 WHERE e.event = 'repayment' AND e.loan_id IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM loan_transaction t
+                                   WHERE t.loan_id = e.loan_id AND t.journal_entry_id = e.id)
+                 ORDER BY e.id LIMIT ?1",
+            )
+            .refine()?;
+        let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?))).refine()?;
+        rows.collect::<Result<_, _>>().refine()
     }
 
     fn entries_with_lines(

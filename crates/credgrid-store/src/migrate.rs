@@ -48,6 +48,11 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         "transaction_kind_check",
         include_str!("../migrations/017_transaction_kind_check.sql"),
     ),
+    (
+        18,
+        "repayment_index_pages",
+        include_str!("../migrations/018_repayment_index_pages.sql"),
+    ),
 ];
 
 /// FNV-1a 64 of the migration text: stable across builds and platforms.

@@ -9,9 +9,7 @@
 mod common;
 
 use common::*;
-use credgrid_core::ledger::{Funds, GlMapping, RepaymentParts};
-use credgrid_core::{Currency, Money};
-use credgrid_store::{LoanTransactionRow, NewJournalEntry, Store, StoreError, WriteTx};
+use credgrid_store::{Store, StoreError, WriteTx};
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -20,46 +18,6 @@ use std::time::{Duration, Instant};
 type R<T> = Result<T, StoreError>;
 
 const CHILD_ENV: &str = "CREDGRID_STORE_CRASH_CHILD";
-
-fn repay(tx: &mut WriteTx<'_>, outlet_id: i64, user_id: i64, loan_id: i64, marker: i64) -> R<i64> {
-    let cny = |m| Money::from_minor(m, Currency::CNY);
-    let parts = RepaymentParts {
-        principal: cny(100),
-        interest: cny(marker),
-        penalty: cny(0),
-        fee: cny(0),
-    };
-    let entry = GlMapping::default()
-        .repayment(parts, Funds::Cash)
-        .expect("balanced");
-    let meta = NewJournalEntry {
-        business_date: date(2026, 4, 2),
-        event: "repayment".into(),
-        loan_id: Some(loan_id),
-        outlet_id,
-        product_id: None,
-        description: String::new(),
-        reverses_id: None,
-    };
-    let entry_id = tx.insert_journal_entry(&meta, &entry)?;
-    tx.insert_loan_transaction(&LoanTransactionRow {
-        id: 0,
-        loan_id,
-        kind: "repayment".into(),
-        business_date: date(2026, 4, 2),
-        value_date: date(2026, 4, 2),
-        amount_minor: 100 + marker,
-        principal_minor: 100,
-        interest_minor: marker,
-        penalty_minor: 0,
-        fee_minor: 0,
-        reversed_by_id: None,
-        reverses_id: None,
-        user_id,
-        journal_entry_id: Some(entry_id),
-        created_at: String::new(),
-    })
-}
 
 /// The child: writes until killed, printing `ack <marker>` after each commit.
 fn child(path: &str) {
@@ -79,9 +37,7 @@ fn child(path: &str) {
                 for i in 0.. {
                     let marker = t * 10_000_000 + i + 1;
                     store
-                        .write(move |tx: &mut WriteTx<'_>| {
-                            repay(tx, seed.outlet_a, seed.user, loan_id, marker)
-                        })
+                        .write(move |tx: &mut WriteTx<'_>| repayment(tx, seed, loan_id, loan_id, 100, marker))
                         .unwrap();
                     let mut out = std::io::stdout().lock();
                     writeln!(out, "ack {marker}").unwrap();

@@ -5,9 +5,9 @@
 mod common;
 
 use common::*;
-use credgrid_core::ledger::{Funds, GlMapping, PostingEvent, RepaymentParts};
+use credgrid_core::ledger::{Funds, GlMapping, PostingEvent};
 use credgrid_core::{Currency, Money};
-use credgrid_store::{LoanTransactionRow, NewJournalEntry, Store, StoreError, WriteTx};
+use credgrid_store::{NewJournalEntry, Store, StoreError, WriteTx};
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 
@@ -15,43 +15,7 @@ type R<T> = Result<T, StoreError>;
 
 /// One repayment: a loan transaction and its three-line journal entry.
 fn repay(tx: &mut WriteTx<'_>, seed: Seed, loan_id: i64, principal: i64, interest: i64) -> R<i64> {
-    let cny = |m| Money::from_minor(m, Currency::CNY);
-    let parts = RepaymentParts {
-        principal: cny(principal),
-        interest: cny(interest),
-        penalty: cny(0),
-        fee: cny(0),
-    };
-    let entry = GlMapping::default()
-        .repayment(parts, Funds::Cash)
-        .expect("balanced");
-    let meta = NewJournalEntry {
-        business_date: date(2026, 4, 2),
-        event: "repayment".into(),
-        loan_id: Some(loan_id),
-        outlet_id: seed.outlet_a,
-        product_id: Some(seed.product),
-        description: String::new(),
-        reverses_id: None,
-    };
-    let entry_id = tx.insert_journal_entry(&meta, &entry)?;
-    tx.insert_loan_transaction(&LoanTransactionRow {
-        id: 0,
-        loan_id,
-        kind: "repayment".into(),
-        business_date: date(2026, 4, 2),
-        value_date: date(2026, 4, 2),
-        amount_minor: principal + interest,
-        principal_minor: principal,
-        interest_minor: interest,
-        penalty_minor: 0,
-        fee_minor: 0,
-        reversed_by_id: None,
-        reverses_id: None,
-        user_id: seed.user,
-        journal_entry_id: Some(entry_id),
-        created_at: String::new(),
-    })
+    repayment(tx, seed, loan_id, loan_id, principal, interest)
 }
 
 fn one_loan(store: &Store, seed: Seed) -> i64 {

@@ -4,8 +4,11 @@
 #![allow(dead_code, unreachable_pub)]
 
 use chrono::NaiveDate;
-use credgrid_core::ledger::GlMapping;
-use credgrid_store::{LoanRow, NewClientRow, ProductRow, Store, StoreError, WriteTx};
+use credgrid_core::ledger::{Funds, GlMapping, RepaymentParts};
+use credgrid_core::{Currency, Money};
+use credgrid_store::{
+    LoanRow, LoanTransactionRow, NewClientRow, NewJournalEntry, ProductRow, Store, StoreError, WriteTx,
+};
 use rust_decimal::Decimal;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -182,4 +185,55 @@ pub fn loan_row(seed: &Seed, client_id: i64, outlet_id: i64, principal_minor: i6
         position: Some(vec![1, 2, 3]),
         summary: None,
     }
+}
+
+/// A repayment of `principal` and `interest` CNY minor units on 2026-04-02:
+/// its three-line journal entry, tagged with `entry_loan`, and a repayment
+/// transaction of `transaction_loan` that refers to the entry (the same loan
+/// but for tests of a mislinked entry). Returns the transaction's id.
+pub fn repayment(
+    tx: &mut WriteTx<'_>,
+    seed: Seed,
+    entry_loan: i64,
+    transaction_loan: i64,
+    principal: i64,
+    interest: i64,
+) -> Result<i64, StoreError> {
+    let cny = |m| Money::from_minor(m, Currency::CNY);
+    let parts = RepaymentParts {
+        principal: cny(principal),
+        interest: cny(interest),
+        penalty: cny(0),
+        fee: cny(0),
+    };
+    let entry = GlMapping::default()
+        .repayment(parts, Funds::Cash)
+        .expect("balanced");
+    let meta = NewJournalEntry {
+        business_date: date(2026, 4, 2),
+        event: "repayment".into(),
+        loan_id: Some(entry_loan),
+        outlet_id: seed.outlet_a,
+        product_id: Some(seed.product),
+        description: String::new(),
+        reverses_id: None,
+    };
+    let entry_id = tx.insert_journal_entry(&meta, &entry)?;
+    tx.insert_loan_transaction(&LoanTransactionRow {
+        id: 0,
+        loan_id: transaction_loan,
+        kind: "repayment".into(),
+        business_date: date(2026, 4, 2),
+        value_date: date(2026, 4, 2),
+        amount_minor: principal + interest,
+        principal_minor: principal,
+        interest_minor: interest,
+        penalty_minor: 0,
+        fee_minor: 0,
+        reversed_by_id: None,
+        reverses_id: None,
+        user_id: seed.user,
+        journal_entry_id: Some(entry_id),
+        created_at: String::new(),
+    })
 }
