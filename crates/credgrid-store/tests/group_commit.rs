@@ -445,6 +445,7 @@ fn a_job_that_keeps_its_savepoint_rolls_back_alone() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn the_checkpointer_copies_the_log_back_in_paced_groups() {
     let path = temp_db("paced-checkpoints");
     let store = Store::open(&path).unwrap();

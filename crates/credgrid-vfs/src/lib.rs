@@ -26,8 +26,8 @@
 //! SQLite already wrote, earlier and in small steps. `sync_file_range` makes
 //! nothing durable by itself and its errors are ignored here — the fsync
 //! that follows reports any write error, as before. If the shim cannot find
-//! the file's descriptor (see [`paced`]), it forwards every call and paces
-//! nothing.
+//! the file's descriptor (see `descriptor`), or off Linux (no
+//! `sync_file_range`), it forwards every call and paces nothing.
 //!
 //! Only the store's checkpointer connection opens files through this VFS:
 //! it is the one connection that writes the database file under load.
@@ -265,25 +265,10 @@ fn write_out(paced: &mut PacedFile) {
     if paced.pending_pages == 0 {
         return;
     }
-    // SAFETY: sync_file_range only reads its integer arguments; a stale or
-    // wrong descriptor gives an error, which is ignored.
-    unsafe {
-        libc::sync_file_range(
-            paced.fd,
-            paced.pending_from,
-            paced.pending_to - paced.pending_from,
-            libc::SYNC_FILE_RANGE_WRITE,
-        );
-        if paced.writing_to > paced.writing_from {
-            libc::sync_file_range(
-                paced.fd,
-                paced.writing_from,
-                paced.writing_to - paced.writing_from,
-                libc::SYNC_FILE_RANGE_WAIT_BEFORE,
-            );
-        }
+    if start_writeback(paced.fd, paced.pending_from, paced.pending_to) {
+        PACED_WRITEBACKS.fetch_add(1, Ordering::Relaxed);
     }
-    PACED_WRITEBACKS.fetch_add(1, Ordering::Relaxed);
+    wait_writeback(paced.fd, paced.writing_from, paced.writing_to);
     paced.writing_from = paced.pending_from;
     paced.writing_to = paced.pending_to;
     paced.pending_pages = 0;
@@ -292,19 +277,45 @@ fn write_out(paced: &mut PacedFile) {
 /// Waits for every page the shim started writing out.
 fn wait_written(paced: &mut PacedFile) {
     write_out(paced);
-    if paced.writing_to > paced.writing_from {
-        // SAFETY: as in write_out.
-        unsafe {
-            libc::sync_file_range(
-                paced.fd,
-                paced.writing_from,
-                paced.writing_to - paced.writing_from,
-                libc::SYNC_FILE_RANGE_WAIT_BEFORE,
-            );
-        }
-    }
+    wait_writeback(paced.fd, paced.writing_from, paced.writing_to);
     paced.writing_from = 0;
     paced.writing_to = 0;
+}
+
+/// Asks the kernel to start writing out the file's dirty pages in
+/// `from..to`; whether it was asked (Linux; elsewhere the shim paces
+/// nothing).
+fn start_writeback(fd: c_int, from: i64, to: i64) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        if to <= from {
+            return false;
+        }
+        // SAFETY: sync_file_range only reads its integer arguments; a stale
+        // or wrong descriptor gives an error, which is ignored (a hint).
+        unsafe {
+            libc::sync_file_range(fd, from, to - from, libc::SYNC_FILE_RANGE_WRITE);
+        }
+        true
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (fd, from, to);
+        false
+    }
+}
+
+/// Waits until the writeback already started in `from..to` is done.
+fn wait_writeback(fd: c_int, from: i64, to: i64) {
+    #[cfg(target_os = "linux")]
+    if to > from {
+        // SAFETY: as in start_writeback.
+        unsafe {
+            libc::sync_file_range(fd, from, to - from, libc::SYNC_FILE_RANGE_WAIT_BEFORE);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (fd, from, to);
 }
 
 /// Notes a page written at `offset`; writes the pending ones out every
@@ -692,6 +703,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn a_checkpoint_through_the_shim_is_paced_and_copies_every_frame() {
         let db = TempDb::new("checkpoint");
         let writer = Connection::open(&db.0).unwrap();
